@@ -1,0 +1,155 @@
+# pam_nhiacct — build, test, install.  GNU make.
+#
+#   make            build the module, the backend object and the nhiacct command
+#   make check      install missing test packages (as root), build, run every test
+#   make demo       the module through the real PAM stack on example tickets
+#   make bench      benchmarks (see bench/)
+#   make install    DESTDIR=, PREFIX=, and the directories below are overridable
+
+CC       ?= cc
+PKG_CONFIG ?= pkg-config
+BUILD    ?= build
+
+PREFIX     ?= /usr
+SBINDIR    ?= $(PREFIX)/sbin
+MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
+LIBDIR     ?= $(if $(MULTIARCH),$(PREFIX)/lib/$(MULTIARCH),$(PREFIX)/lib)
+PAMDIR     ?= $(if $(MULTIARCH),/lib/$(MULTIARCH)/security,$(LIBDIR)/security)
+PKGLIBDIR  ?= $(LIBDIR)/nhiacct
+SYSCONFDIR ?= /etc
+MANDIR     ?= $(PREFIX)/share/man
+UNITDIR    ?= /lib/systemd/system
+TMPFILESDIR ?= /usr/lib/tmpfiles.d
+CATALOGDIR ?= /usr/lib/systemd/catalog
+
+# Packages: the build (design.md section 2) and the tests (shared/testing.md).
+DEPS_BUILD = libpam0g-dev libcurl4-openssl-dev libjansson-dev libsystemd-dev \
+	     libcmocka-dev pkg-config gcc make
+DEPS_TEST  = libpam-wrapper libpamtest0-dev libnss-wrapper libuid-wrapper \
+	     openssh-server openssh-client python3 openssl mandoc jq \
+	     systemd clang libclang-rt-14-dev valgrind cppcheck util-linux procps
+
+PKGS      = jansson libsystemd
+CORE_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+CORE_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CURL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
+CURL_LIBS   := $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null)
+PAM_LIBS    := $(shell $(PKG_CONFIG) --libs pam 2>/dev/null || echo -lpam)
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+PAMTEST_LIBS := $(shell $(PKG_CONFIG) --libs libpamtest 2>/dev/null || echo -lpamtest)
+
+WARN     = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wno-unused-parameter
+HARDEN   = -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
+OPT      ?= -O2 -g
+SAN      ?=
+CFLAGS_ALL = -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(SAN) -Ilib \
+	     -DNHI_BACKEND_DIR='"$(PKGLIBDIR)"' $(CORE_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL = -Wl,-z,relro -Wl,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
+
+LIB_SRC  = $(filter-out lib/backend_http.c,$(wildcard lib/*.c))
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+HELPER_SRC = $(wildcard helper/*.c)
+HELPER_OBJ = $(HELPER_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+MODULE   = $(BUILD)/pam_nhiacct.so
+HTTP_SO  = $(BUILD)/nhiacct_http.so
+HELPER   = $(BUILD)/nhiacct
+CORE_A   = $(BUILD)/libnhi.a
+
+.PHONY: all deps check unit demo bench install uninstall clean fuzz deb
+all: $(MODULE) $(HTTP_SO) $(HELPER)
+
+$(BUILD)/%.o: %.c lib/nhi.h $(wildcard lib/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(if $(filter lib/backend_http.c,$<),$(CURL_CFLAGS)) -c -o $@ $<
+
+$(CORE_A): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# The module: the core linked in, only pam_sm_* exported (version script).
+$(MODULE): $(BUILD)/pam_module/pam_nhiacct.o $(CORE_A) pam_module/pam_nhiacct.map
+	$(CC) -shared $(LDFLAGS_ALL) -Wl,--version-script=pam_module/pam_nhiacct.map \
+		-Wl,--no-undefined -o $@ $< $(CORE_A) $(CORE_LIBS) $(PAM_LIBS)
+
+# The HTTP backend: the only object that links libcurl; dlopen()ed on demand.
+$(HTTP_SO): $(BUILD)/lib/backend_http.o lib/backend_http.map
+	$(CC) -shared $(LDFLAGS_ALL) -Wl,--version-script=lib/backend_http.map \
+		-o $@ $< $(CURL_LIBS) $(CORE_LIBS)
+
+$(HELPER): $(HELPER_OBJ) $(CORE_A)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(HELPER_OBJ) $(CORE_A) $(CORE_LIBS) $(PAM_LIBS)
+
+# Unit tests: one cmocka binary per tests/unit/test_*.c, linked to the core.
+$(BUILD)/tests/%: tests/unit/%.c $(CORE_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes $(LDFLAGS_ALL) -o $@ $< $(CORE_A) \
+		$(CORE_LIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/tests/test_pam: tests/pam/test_pam.c $(CORE_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes $(LDFLAGS_ALL) -o $@ $< $(CORE_A) \
+		$(CORE_LIBS) $(PAMTEST_LIBS) $(CMOCKA_LIBS) $(PAM_LIBS)
+
+$(BUILD)/tests/test_dlopen: tests/pam/test_dlopen.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< -ldl
+
+deps:
+	@tools/deps.sh $(DEPS_BUILD) $(DEPS_TEST)
+
+unit: $(UNIT_BIN)
+
+TEST_BINS = $(UNIT_BIN) $(BUILD)/tests/test_pam $(BUILD)/tests/test_dlopen
+
+check: deps
+	$(MAKE) all $(TEST_BINS)
+	tests/run.sh $(BUILD)
+
+demo: deps
+	$(MAKE) all $(BUILD)/tests/test_pam
+	tools/demo.sh $(BUILD)
+
+bench: deps
+	$(MAKE) all
+	bench/run.sh $(BUILD)
+
+fuzz:
+	tests/fuzz/run.sh $(BUILD)-fuzz $${FUZZ_SECONDS:-60}
+
+install: all
+	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PKGLIBDIR)
+	install -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_nhiacct.so
+	install -m 0644 $(HTTP_SO) $(DESTDIR)$(PKGLIBDIR)/nhiacct_http.so
+	install -m 0755 $(HELPER) $(DESTDIR)$(SBINDIR)/nhiacct
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/security
+	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/security/nhiacct
+	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/security/nhiacct/tickets
+	[ -e $(DESTDIR)$(SYSCONFDIR)/security/nhiacct.conf ] || \
+		install -m 0600 conf/nhiacct.conf $(DESTDIR)$(SYSCONFDIR)/security/nhiacct.conf
+	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 man/nhiacct.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/pam_nhiacct.8 man/nhiacct.8 $(DESTDIR)$(MANDIR)/man8/
+	if [ -f conf/systemd/nhiacct-watch.service ]; then \
+		install -d $(DESTDIR)$(UNITDIR) && \
+		install -m 0644 conf/systemd/nhiacct-watch.service $(DESTDIR)$(UNITDIR)/; fi
+	if [ -f conf/tmpfiles.d/nhiacct.conf ]; then \
+		install -d $(DESTDIR)$(TMPFILESDIR) && \
+		install -m 0644 conf/tmpfiles.d/nhiacct.conf $(DESTDIR)$(TMPFILESDIR)/; fi
+	if [ -f conf/nhiacct.catalog ]; then \
+		install -d $(DESTDIR)$(CATALOGDIR) && \
+		install -m 0644 conf/nhiacct.catalog $(DESTDIR)$(CATALOGDIR)/; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(PAMDIR)/pam_nhiacct.so $(DESTDIR)$(PKGLIBDIR)/nhiacct_http.so \
+	      $(DESTDIR)$(SBINDIR)/nhiacct $(DESTDIR)$(MANDIR)/man5/nhiacct.conf.5 \
+	      $(DESTDIR)$(MANDIR)/man8/pam_nhiacct.8 $(DESTDIR)$(MANDIR)/man8/nhiacct.8 \
+	      $(DESTDIR)$(UNITDIR)/nhiacct-watch.service \
+	      $(DESTDIR)$(TMPFILESDIR)/nhiacct.conf $(DESTDIR)$(CATALOGDIR)/nhiacct.catalog
+	-rmdir $(DESTDIR)$(PKGLIBDIR) 2>/dev/null
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-fuzz

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The nhiacct command's subcommands.  Each gets argv starting at its own
+ * name (argv[0] = "check") and the --conf path given before or after it
+ * (NULL: the default), and returns the process exit code.  Common exit
+ * codes: 0 success, 1 "no" (deny, nothing found), 2 usage or config error.
+ */
+#ifndef NHI_CMD_H
+#define NHI_CMD_H
+
+#define NHI_EXIT_OK     0
+#define NHI_EXIT_NO     1
+#define NHI_EXIT_USAGE  2
+
+struct nhi_conf;
+
+struct nhi_cmd_ctx {
+	const char *conf_path;  /* --conf, or NULL for NHI_DEFAULT_CONF */
+};
+
+/* Loads the configuration for a subcommand; prints the error on stderr. */
+int nhi_cmd_load_conf(const struct nhi_cmd_ctx *ctx, struct nhi_conf *c);
+
+int cmd_check(const struct nhi_cmd_ctx *ctx, int argc, char **argv);
+int cmd_watch(const struct nhi_cmd_ctx *ctx, int argc, char **argv);
+int cmd_sweep(const struct nhi_cmd_ctx *ctx, int argc, char **argv);
+int cmd_sessions(const struct nhi_cmd_ctx *ctx, int argc, char **argv);
+int cmd_revoke(const struct nhi_cmd_ctx *ctx, int argc, char **argv);
+int cmd_review(const struct nhi_cmd_ctx *ctx, int argc, char **argv);
+
+#endif
