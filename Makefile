@@ -43,12 +43,14 @@ WARN     = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 HARDEN   = -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
 OPT      ?= -O2 -g
 SAN      ?=
-CFLAGS_ALL = -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(SAN) -Ilib \
+CFLAGS_ALL = -std=gnu11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) $(SAN) -Ilib -Ipam_module \
 	     -DNHI_BACKEND_DIR='"$(PKGLIBDIR)"' $(CORE_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = -Wl,-z,relro -Wl,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
 
 LIB_SRC  = $(filter-out lib/backend_http.c,$(wildcard lib/*.c))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+MODULE_SRC = $(wildcard pam_module/*.c)
+MODULE_OBJ = $(MODULE_SRC:%.c=$(BUILD)/%.o)
 HELPER_SRC = $(wildcard helper/*.c)
 HELPER_OBJ = $(HELPER_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
@@ -62,7 +64,7 @@ CORE_A   = $(BUILD)/libnhi.a
 .PHONY: all deps check unit demo bench install uninstall clean fuzz deb
 all: $(MODULE) $(HTTP_SO) $(HELPER)
 
-$(BUILD)/%.o: %.c lib/nhi.h $(wildcard lib/*.h)
+$(BUILD)/%.o: %.c lib/nhi.h $(wildcard lib/*.h pam_module/*.h helper/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(if $(filter lib/backend_http.c,$<),$(CURL_CFLAGS)) -c -o $@ $<
 
@@ -71,9 +73,9 @@ $(CORE_A): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 # The module: the core linked in, only pam_sm_* exported (version script).
-$(MODULE): $(BUILD)/pam_module/pam_nhiacct.o $(CORE_A) pam_module/pam_nhiacct.map
+$(MODULE): $(MODULE_OBJ) $(CORE_A) pam_module/pam_nhiacct.map
 	$(CC) -shared $(LDFLAGS_ALL) -Wl,--version-script=pam_module/pam_nhiacct.map \
-		-Wl,--no-undefined -o $@ $< $(CORE_A) $(CORE_LIBS) $(PAM_LIBS)
+		-Wl,--no-undefined -o $@ $(MODULE_OBJ) $(CORE_A) $(CORE_LIBS) $(PAM_LIBS)
 
 # The HTTP backend: the only object that links libcurl; dlopen()ed on demand.
 $(HTTP_SO): $(BUILD)/lib/backend_http.o lib/backend_http.map
@@ -97,6 +99,14 @@ $(BUILD)/tests/test_pam: tests/pam/test_pam.c $(CORE_A)
 $(BUILD)/tests/test_dlopen: tests/pam/test_dlopen.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< -ldl
+
+# http backend tests: the dlopen()ed http object against a real HTTPS server;
+# run with tests/http/run.sh $(BUILD).
+$(BUILD)/tests/test_http_backend: tests/http/test_http_backend.c $(CORE_A) $(HTTP_SO)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes $(LDFLAGS_ALL) -o $@ $< $(CORE_A) \
+		$(CORE_LIBS) $(CMOCKA_LIBS) -ldl
+# end http backend tests
 
 deps:
 	@tools/deps.sh $(DEPS_BUILD) $(DEPS_TEST)

@@ -281,6 +281,7 @@ struct nhi_result {
 	struct nhi_ticket ticket;       /* as far as known; owned */
 	char *ticket_id;                /* presented or chosen id; owned, may be NULL */
 	bool by_lookup;                 /* chosen by lookup */
+	int64_t now;                    /* the time it was decided at */
 	char detail[256];               /* diagnostic for the log, not the vendor */
 };
 void nhi_result_free(struct nhi_result *r);

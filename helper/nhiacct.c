@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* nhiacct: the command line of pam_nhiacct.  Dispatches to helper/<cmd>.c. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "cmd.h"
+#include "nhi.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(const struct nhi_cmd_ctx *, int, char **);
+	const char *summary;
+} cmds[] = {
+	{ "check", cmd_check, "the module's decision for a login, without logging in" },
+	{ "watch", cmd_watch, "the revocation daemon" },
+	{ "sweep", cmd_sweep, "one revocation pass, then exit" },
+	{ "sessions", cmd_sessions, "live sessions with their ticket and time left" },
+	{ "revoke", cmd_revoke, "end sessions now" },
+	{ "review", cmd_review, "sessions and denials from the journal" },
+};
+
+static int
+usage(FILE *f)
+{
+	fprintf(f, "usage: nhiacct [--conf PATH] [--debug] COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %-9s %s\n", cmds[i].name, cmds[i].summary);
+	fprintf(f, "\n'nhiacct COMMAND --help' for a command's options; see nhiacct(8).\n");
+	return f == stdout ? NHI_EXIT_OK : NHI_EXIT_USAGE;
+}
+
+static bool debug;
+
+static void
+log_stderr(void *ud, int prio, const char *msg)
+{
+	(void)ud;
+	if (prio <= LOG_WARNING || debug)
+		fprintf(stderr, "nhiacct: %s\n", msg);
+}
+
+int
+nhi_cmd_load_conf(const struct nhi_cmd_ctx *ctx, struct nhi_conf *c)
+{
+	const char *path = ctx->conf_path ? ctx->conf_path : NHI_DEFAULT_CONF;
+	char err[512];
+
+	if (nhi_conf_init(c) < 0) {
+		fprintf(stderr, "nhiacct: out of memory\n");
+		return -1;
+	}
+	if (nhi_conf_load(c, path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "nhiacct: config_error: %s\n", err);
+		nhi_conf_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct nhi_cmd_ctx ctx = { NULL };
+	int i = 1, o = 1;
+
+	nhi_log_set(log_stderr, NULL);
+	/* --conf and --debug are accepted anywhere: take them out first. */
+	for (int k = 1; k < argc; k++) {
+		if (strcmp(argv[k], "--conf") == 0 && k + 1 < argc)
+			ctx.conf_path = argv[++k];
+		else if (strncmp(argv[k], "--conf=", 7) == 0)
+			ctx.conf_path = argv[k] + 7;
+		else if (strcmp(argv[k], "--debug") == 0)
+			debug = true;
+		else if (strcmp(argv[k], "--") == 0) {
+			while (k < argc)
+				argv[o++] = argv[k++];
+			break;
+		} else
+			argv[o++] = argv[k];
+	}
+	argc = o;
+	argv[argc] = NULL;
+	while (i < argc && argv[i][0] == '-') {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			return usage(stdout);
+		} else {
+			fprintf(stderr, "nhiacct: unknown option %s\n", argv[i]);
+			return usage(stderr);
+		}
+	}
+	if (i >= argc)
+		return usage(stderr);
+	for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++)
+		if (strcmp(argv[i], cmds[k].name) == 0)
+			return cmds[k].fn(&ctx, argc - i, argv + i);
+	fprintf(stderr, "nhiacct: unknown command '%s'\n", argv[i]);
+	return usage(stderr);
+}

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The whole decision for one vendor login (design.md section 4, steps 2-4):
+ * id syntax, fetch or lookup, field map, policy.  Every failure becomes a
+ * reason code; nothing here can grant on an error.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "nhi.h"
+
+void
+nhi_result_free(struct nhi_result *r)
+{
+	if (r == NULL)
+		return;
+	nhi_ticket_free(&r->ticket);
+	free(r->ticket_id);
+	r->ticket_id = NULL;
+}
+
+/* Backend errno -> reason (see struct nhi_backend_ops). */
+static enum nhi_reason
+backend_reason(int r)
+{
+	switch (r) {
+	case -ENOENT: return NHI_DENY_NOT_FOUND;
+	case -EBADMSG: return NHI_DENY_MALFORMED;
+	case -EPERM: return NHI_DENY_CONFIG_ERROR;
+	default: return NHI_DENY_BACKEND_ERROR;
+	}
+}
+
+static void
+evaluate_id(const struct nhi_conf *c, const struct nhi_backend_ops *ops,
+	    const struct nhi_login *l, const char *id, int64_t now, struct nhi_result *r)
+{
+	json_t *doc = NULL;
+	int e;
+
+	e = ops->fetch(c, id, &doc, r->detail, sizeof(r->detail));
+	if (e < 0) {
+		r->reason = backend_reason(e);
+		return;
+	}
+	if (nhi_ticket_from_json(c, doc, id, &r->ticket, r->detail, sizeof(r->detail)) < 0) {
+		r->reason = NHI_DENY_MALFORMED;
+	} else if (r->ticket.id != NULL && strcmp(r->ticket.id, id) != 0) {
+		/* a document that answers for another id is not this ticket */
+		snprintf(r->detail, sizeof(r->detail), "the document's id is %s", r->ticket.id);
+		r->reason = NHI_DENY_MALFORMED;
+	} else {
+		r->reason = nhi_decide(c, &r->ticket, l, now, nhi_member_nss, NULL);
+	}
+	json_decref(doc);
+}
+
+/*
+ * Of the candidates that pass every rule, the one ending last wins; if none
+ * passes, the one that got furthest in rule order explains the refusal.
+ */
+static void
+evaluate_lookup(const struct nhi_conf *c, const struct nhi_backend_ops *ops,
+		const struct nhi_login *l, int64_t now, struct nhi_result *r)
+{
+	json_t *docs = NULL, *doc;
+	size_t i;
+	int e;
+
+	r->by_lookup = true;
+	e = ops->lookup(c, l->user, l->host, &docs, r->detail, sizeof(r->detail));
+	if (e < 0) {
+		r->reason = e == -ENOENT ? NHI_DENY_NO_TICKET : backend_reason(e);
+		return;
+	}
+	r->reason = NHI_DENY_NO_TICKET;
+	json_array_foreach(docs, i, doc) {
+		struct nhi_ticket t;
+		enum nhi_reason why;
+		char msg[sizeof(r->detail)];
+		bool better;
+
+		if (i >= NHI_CANDIDATES_MAX)
+			break;
+		msg[0] = '\0';
+		if (nhi_ticket_from_json(c, doc, NULL, &t, msg, sizeof(msg)) < 0 || t.id == NULL) {
+			why = NHI_DENY_MALFORMED;
+			if (msg[0] == '\0')
+				snprintf(msg, sizeof(msg), "a candidate ticket has no id");
+		} else {
+			why = nhi_decide(c, &t, l, now, nhi_member_nss, NULL);
+			snprintf(msg, sizeof(msg), "candidate %s: %s", t.id, nhi_reason_name(why));
+		}
+		if (why == NHI_GRANT)
+			better = r->reason != NHI_GRANT || t.not_after > r->ticket.not_after;
+		else    /* NO_TICKET is the smallest refusal: any candidate beats it */
+			better = r->reason != NHI_GRANT && why > r->reason;
+		if (better) {
+			nhi_ticket_free(&r->ticket);
+			r->ticket = t;
+			memset(&t, 0, sizeof(t));
+			r->reason = why;
+			snprintf(r->detail, sizeof(r->detail), "%s", why == NHI_GRANT ? "" : msg);
+		}
+		nhi_ticket_free(&t);
+	}
+	if (r->reason == NHI_DENY_NO_TICKET && r->detail[0] == '\0')
+		snprintf(r->detail, sizeof(r->detail), "no ticket names %s on %s", l->user, l->host);
+	if (r->ticket.id != NULL && (r->ticket_id = strdup(r->ticket.id)) == NULL)
+		r->reason = NHI_DENY_BACKEND_ERROR;
+	json_decref(docs);
+}
+
+void
+nhi_evaluate(struct nhi_conf *c, const struct nhi_login *login,
+	     const char *ticket_id, int64_t now, struct nhi_result *r)
+{
+	const struct nhi_backend_ops *ops;
+	struct nhi_login l = *login;
+
+	memset(r, 0, sizeof(*r));
+	r->now = now;
+	if (l.host == NULL && (l.host = nhi_conf_host(c)) == NULL) {
+		r->reason = NHI_DENY_CONFIG_ERROR;
+		snprintf(r->detail, sizeof(r->detail), "cannot tell this host's name");
+		return;
+	}
+	if (ticket_id != NULL && ticket_id[0] != '\0') {
+		if (!nhi_ticket_id_valid(ticket_id)) {
+			/* never let a bad id reach a path, a URL or a log */
+			r->reason = NHI_DENY_BAD_TICKET_ID;
+			snprintf(r->detail, sizeof(r->detail), "presented id of %zu bytes",
+				 strlen(ticket_id));
+			return;
+		}
+		if ((r->ticket_id = strdup(ticket_id)) == NULL) {
+			r->reason = NHI_DENY_BACKEND_ERROR;
+			return;
+		}
+	} else if (!c->lookup) {
+		r->reason = NHI_DENY_NO_TICKET;
+		snprintf(r->detail, sizeof(r->detail), "no ticket presented and lookup = no");
+		return;
+	}
+	if (nhi_backend_get(c, &ops, r->detail, sizeof(r->detail)) < 0) {
+		r->reason = NHI_DENY_BACKEND_ERROR;
+		return;
+	}
+	if (r->ticket_id != NULL)
+		evaluate_id(c, ops, &l, r->ticket_id, now, r);
+	else if (ops->lookup != NULL && (c->backend == NHI_BACKEND_FILE || c->lookup_url != NULL))
+		evaluate_lookup(c, ops, &l, now, r);
+	else {
+		r->reason = NHI_DENY_NO_TICKET;
+		snprintf(r->detail, sizeof(r->detail), "no ticket presented and no lookup_url");
+	}
+	if (r->reason != NHI_GRANT && r->detail[0] != '\0')
+		nhi_log(LOG_DEBUG, "%s: %s", nhi_reason_name(r->reason), r->detail);
+}
+
+/* "2026-11-22 11:00:00 UTC": the vendor's terminal is not the host's TZ. */
+static char *
+human_time(int64_t t, char *buf, size_t bufsz)
+{
+	char iso[NHI_TIME_BUF];
+
+	nhi_format_time(t, iso, sizeof(iso));
+	if (strlen(iso) == 20) {
+		iso[10] = ' ';
+		iso[19] = '\0';
+		snprintf(buf, bufsz, "%s UTC", iso);
+	} else {
+		snprintf(buf, bufsz, "%s", iso);
+	}
+	return buf;
+}
+
+char *
+nhi_result_message(const struct nhi_result *r, char *buf, size_t bufsz)
+{
+	const struct nhi_ticket *t = &r->ticket;
+	char id[NHI_ID_MAX + 1], who[128], when[48], left[32], extra[96] = "";
+
+	snprintf(id, sizeof(id), "%s", r->ticket_id ? r->ticket_id : (t->id ? t->id : ""));
+	if (r->reason == NHI_GRANT) {
+		nhi_escape(who, sizeof(who), t->approver);
+		human_time(t->not_after, when, sizeof(when));
+		nhi_format_duration(t->not_after - r->now, left, sizeof(left));
+		snprintf(buf, bufsz,
+			 "nhiacct: access granted: ticket %s approved by %s, until %s (%s left)",
+			 id, who, when, left);
+		return buf;
+	}
+	if (r->reason == NHI_DENY_NOT_YET_VALID && t->has_not_before)
+		snprintf(extra, sizeof(extra), " (it starts %s)",
+			 human_time(t->not_before, when, sizeof(when)));
+	else if (r->reason == NHI_DENY_EXPIRED && t->has_not_after)
+		snprintf(extra, sizeof(extra), " (it ended %s)",
+			 human_time(t->not_after, when, sizeof(when)));
+	snprintf(buf, bufsz, "nhiacct: access refused (%s): %s%s%s%s%s",
+		 nhi_reason_name(r->reason), nhi_reason_text(r->reason), extra,
+		 id[0] ? " [ticket " : "", id, id[0] ? "]" : "");
+	return buf;
+}

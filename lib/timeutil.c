@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Times and durations.  Parsing is done by hand, not with strptime/mktime,
+ * because those depend on the locale and the TZ of the process (sshd's), and
+ * a ticket's window must mean the same instant everywhere.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nhi.h"
+
+#define YEAR_MIN 1970
+#define YEAR_MAX 9999
+#define DURATION_MAX ((int64_t)100 * 366 * 86400)
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
+static int64_t
+days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	const int64_t era = (y >= 0 ? y : y - 399) / 400;
+	const unsigned yoe = (unsigned)(y - era * 400);
+	const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static bool
+is_leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Reads exactly n digits at *p into *out; advances *p. */
+static bool
+digits(const char **p, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)(*p)[i]))
+			return false;
+		v = v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	*out = v;
+	return true;
+}
+
+static int
+parse_unix(const char *s, int64_t *out)
+{
+	int64_t v = 0;
+	const char *p = s;
+
+	if (*p == '\0')
+		return -EINVAL;
+	for (; *p != '\0'; p++) {
+		if (!isdigit((unsigned char)*p))
+			return -EINVAL;
+		if (v > (INT64_MAX - 9) / 10)
+			return -ERANGE;
+		v = v * 10 + (*p - '0');
+	}
+	/* the same range RFC 3339 strings may express */
+	if (v > days_from_civil(YEAR_MAX, 12, 31) * 86400 + 86399)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int
+nhi_parse_time(const char *s, int64_t *out)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int Y, M, D, h, m, sec, oh = 0, om = 0, sign = 0;
+	const char *p = s;
+	int64_t t;
+
+	if (s == NULL || out == NULL)
+		return -EINVAL;
+	if (strchr(s, '-') == NULL && strchr(s, ':') == NULL)
+		return parse_unix(s, out);
+
+	if (!digits(&p, 4, &Y) || *p++ != '-' || !digits(&p, 2, &M) || *p++ != '-' ||
+	    !digits(&p, 2, &D))
+		return -EINVAL;
+	if (*p != 'T' && *p != 't' && *p != ' ')
+		return -EINVAL;
+	p++;
+	if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &m) || *p++ != ':' ||
+	    !digits(&p, 2, &sec))
+		return -EINVAL;
+	if (*p == '.') {                /* fractions: accepted, ignored */
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return -EINVAL;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p++ == '+' ? 1 : -1;
+		if (!digits(&p, 2, &oh) || *p++ != ':' || !digits(&p, 2, &om))
+			return -EINVAL;
+		if (oh > 23 || om > 59)
+			return -EINVAL;
+	} else {
+		return -EINVAL;         /* a time without an offset is ambiguous */
+	}
+	if (*p != '\0')
+		return -EINVAL;
+	if (Y < YEAR_MIN || Y > YEAR_MAX || M < 1 || M > 12 || D < 1 ||
+	    D > mdays[M - 1] + (M == 2 && is_leap(Y)) || h > 23 || m > 59 || sec > 60)
+		return -EINVAL;
+	if (sec == 60)                  /* leap second: the next instant */
+		sec = 59;
+	t = days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 + m * 60 + sec;
+	t -= sign * (oh * 3600 + om * 60);
+	if (t < 0)
+		return -ERANGE;
+	*out = t;
+	return 0;
+}
+
+char *
+nhi_format_time(int64_t t, char *buf, size_t bufsz)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (bufsz == 0)
+		return buf;
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, bufsz, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, bufsz, "@%" PRId64, t);
+	return buf;
+}
+
+int
+nhi_parse_duration(const char *s, int64_t *out)
+{
+	int64_t v = 0, mult = 1;
+	const char *p = s;
+
+	if (s == NULL || !isdigit((unsigned char)*p))
+		return -EINVAL;
+	for (; isdigit((unsigned char)*p); p++) {
+		if (v > DURATION_MAX)
+			return -ERANGE;
+		v = v * 10 + (*p - '0');
+	}
+	switch (*p) {
+	case '\0': mult = 1; break;
+	case 's': mult = 1; p++; break;
+	case 'm': mult = 60; p++; break;
+	case 'h': mult = 3600; p++; break;
+	case 'd': mult = 86400; p++; break;
+	default: return -EINVAL;
+	}
+	if (*p != '\0')
+		return -EINVAL;
+	if (v > DURATION_MAX / mult)
+		return -ERANGE;
+	*out = v * mult;
+	return 0;
+}
+
+char *
+nhi_format_duration(int64_t secs, char *buf, size_t bufsz)
+{
+	int64_t d, h, m, s;
+
+	if (secs < 0)
+		secs = 0;
+	d = secs / 86400;
+	h = secs % 86400 / 3600;
+	m = secs % 3600 / 60;
+	s = secs % 60;
+	if (d > 0)
+		snprintf(buf, bufsz, "%" PRId64 "d %" PRId64 "h", d, h);
+	else if (h > 0)
+		snprintf(buf, bufsz, "%" PRId64 "h %" PRId64 "m", h, m);
+	else if (m > 0)
+		snprintf(buf, bufsz, "%" PRId64 "m %" PRId64 "s", m, s);
+	else
+		snprintf(buf, bufsz, "%" PRId64 "s", s);
+	return buf;
+}

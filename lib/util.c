@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* String lists and escaping: the small things every other file needs. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nhi.h"
+
+void
+nhi_strv_free(struct nhi_strv *sv)
+{
+	if (sv == NULL)
+		return;
+	for (size_t i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = 0;
+}
+
+int
+nhi_strv_push(struct nhi_strv *sv, const char *s)
+{
+	char **nv, *copy;
+
+	if (sv->n >= NHI_LIST_MAX)
+		return -E2BIG;
+	if ((copy = strdup(s)) == NULL)
+		return -ENOMEM;
+	nv = reallocarray(sv->v, sv->n + 1, sizeof(*sv->v));
+	if (nv == NULL) {
+		free(copy);
+		return -ENOMEM;
+	}
+	sv->v = nv;
+	sv->v[sv->n++] = copy;
+	return 0;
+}
+
+int
+nhi_strv_split(struct nhi_strv *sv, const char *s)
+{
+	struct nhi_strv out = { NULL, 0 };
+	const char *p = s;
+	int r;
+
+	while (*p != '\0') {
+		size_t len;
+		char *word;
+
+		p += strspn(p, " \t");
+		if (*p == '\0')
+			break;
+		len = strcspn(p, " \t");
+		if ((word = strndup(p, len)) == NULL) {
+			nhi_strv_free(&out);
+			return -ENOMEM;
+		}
+		r = nhi_strv_push(&out, word);
+		free(word);
+		if (r < 0) {
+			nhi_strv_free(&out);
+			return r;
+		}
+		p += len;
+	}
+	nhi_strv_free(sv);
+	*sv = out;
+	return 0;
+}
+
+bool
+nhi_strv_contains(const struct nhi_strv *sv, const char *s)
+{
+	if (s == NULL)
+		return false;
+	for (size_t i = 0; i < sv->n; i++)
+		if (strcmp(sv->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid. */
+static size_t
+utf8_len(const unsigned char *p)
+{
+	size_t n, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	else if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	/* overlong 3/4-byte forms, surrogates, > U+10FFFF */
+	if (n == 3 && p[0] == 0xe0 && p[1] < 0xa0)
+		return 0;
+	if (n == 3 && p[0] == 0xed && p[1] >= 0xa0)
+		return 0;
+	if (n == 4 && p[0] == 0xf0 && p[1] < 0x90)
+		return 0;
+	if (n == 4 && p[0] == 0xf4 && p[1] >= 0x90)
+		return 0;
+	return n;
+}
+
+char *
+nhi_escape(char *dst, size_t dstsz, const char *src)
+{
+	const unsigned char *p = (const unsigned char *)(src ? src : "");
+	size_t o = 0;
+
+	if (dstsz == 0)
+		return dst;
+	while (*p != '\0') {
+		char tmp[8];
+		size_t tl, ul = utf8_len(p);
+
+		if (ul == 1 && *p >= 0x20 && *p != 0x7f && *p != '\\') {
+			tmp[0] = (char)*p;
+			tl = 1;
+		} else if (ul > 1) {
+			memcpy(tmp, p, ul);
+			tl = ul;
+		} else if (*p == '\\') {
+			memcpy(tmp, "\\\\", 2);
+			tl = 2;
+		} else if (*p == '\n') {
+			memcpy(tmp, "\\n", 2);
+			tl = 2;
+		} else if (*p == '\t') {
+			memcpy(tmp, "\\t", 2);
+			tl = 2;
+		} else {
+			snprintf(tmp, sizeof(tmp), "\\x%02x", *p);
+			tl = 4;
+			ul = 1;
+		}
+		if (o + tl + 1 > dstsz) {
+			/* Truncate visibly; "..." fits if dstsz >= 4. */
+			if (dstsz >= 4) {
+				while (o + 4 > dstsz)
+					o--;
+				/* do not cut inside a UTF-8 sequence */
+				while (o > 0 && ((unsigned char)dst[o] & 0xc0) == 0x80)
+					o--;
+				memcpy(dst + o, "...", 3);
+				o += 3;
+			}
+			break;
+		}
+		memcpy(dst + o, tmp, tl);
+		o += tl;
+		p += (ul == 0) ? 1 : ul;
+	}
+	dst[o < dstsz ? o : dstsz - 1] = '\0';
+	return dst;
+}
