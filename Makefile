@@ -26,7 +26,7 @@ CATALOGDIR ?= /usr/lib/systemd/catalog
 DEPS_BUILD = libpam0g-dev libcurl4-openssl-dev libjansson-dev libsystemd-dev \
 	     libcmocka-dev pkg-config gcc make
 DEPS_TEST  = libpam-wrapper libpamtest0-dev libnss-wrapper libuid-wrapper \
-	     openssh-server openssh-client python3 openssl mandoc jq \
+	     openssh-server openssh-client python3 openssl mandoc jq pamtester \
 	     systemd clang libclang-rt-14-dev valgrind cppcheck util-linux procps
 
 PKGS      = jansson libsystemd
@@ -98,7 +98,7 @@ $(BUILD)/tests/test_pam: tests/pam/test_pam.c $(CORE_A)
 
 $(BUILD)/tests/test_dlopen: tests/pam/test_dlopen.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< -ldl
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes $(LDFLAGS_ALL) -o $@ $< -ldl $(CMOCKA_LIBS)
 
 # http backend tests: the dlopen()ed http object against a real HTTPS server;
 # run with tests/http/run.sh $(BUILD).

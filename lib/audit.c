@@ -10,12 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <systemd/sd-journal.h>
 
 #include "nhi.h"
 
 #define FIELDS_MAX 24
+#define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
 static const struct {
 	const char *name;
@@ -124,6 +126,7 @@ nhi_audit(const struct nhi_record *rec)
 	const struct nhi_ticket *t = rec->ticket;
 	struct fields f = { .n = 0, .oom = false };
 	char msg[1024], prio[8], tb[NHI_TIME_BUF], ta[NHI_TIME_BUF], dur[24];
+	struct stat st;
 	const char *id;
 	int r;
 
@@ -168,7 +171,14 @@ nhi_audit(const struct nhi_record *rec)
 		else
 			f.iov[f.n].iov_len = strlen(rec->extra), f.n++;
 	}
-	r = f.oom ? -ENOMEM : sd_journal_sendv(f.iov, (int)f.n);
+	/* sd_journal_sendv() "fails silently" (returns 0) when the socket does
+	 * not exist; a record nobody received must not count as written. */
+	if (f.oom)
+		r = -ENOMEM;
+	else if (stat(JOURNAL_SOCKET, &st) < 0 || !S_ISSOCK(st.st_mode))
+		r = -ENOENT;
+	else
+		r = sd_journal_sendv(f.iov, (int)f.n);
 	for (size_t i = 0; i < f.n; i++)
 		free(f.iov[i].iov_base);
 	return r < 0 ? r : 0;

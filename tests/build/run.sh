@@ -1,0 +1,34 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# tests/build/run.sh BUILD: what the built objects expose and pull in.
+set -u
+. "$(dirname "$0")/../lib/common.sh"
+B=${1:-build}
+need_cmd nm readelf
+
+exports=$(nm -D --defined-only "$B/pam_nhiacct.so" | awk '{print $3}' | sort | tr '\n' ' ')
+assert_eq "pam_sm_acct_mgmt pam_sm_authenticate pam_sm_close_session pam_sm_open_session pam_sm_setcred " \
+	"$exports" "symbols exported by pam_nhiacct.so"
+note "pam_nhiacct.so exports only pam_sm_*"
+
+# A login on the file backend must not load a TLS stack into sshd.
+needed=$(readelf -d "$B/pam_nhiacct.so" | grep NEEDED)
+assert_no_match 'libcurl|libssl|libgnutls' "$needed" "pam_nhiacct.so NEEDED"
+needed=$(readelf -d "$B/nhiacct" | grep NEEDED)
+assert_no_match 'libcurl' "$needed" "nhiacct NEEDED"
+note "neither the module nor nhiacct links libcurl"
+
+exports=$(nm -D --defined-only "$B/nhiacct_http.so" | awk '{print $3}' | tr '\n' ' ')
+assert_eq "nhi_backend_http_ops " "$exports" "symbols exported by nhiacct_http.so"
+assert_match 'libcurl' "$(readelf -d "$B/nhiacct_http.so" | grep NEEDED)" "nhiacct_http.so NEEDED"
+note "nhiacct_http.so exports only its ops table"
+
+# Hardening: full RELRO and BIND_NOW, a stack protector, no executable stack.
+for o in pam_nhiacct.so nhiacct nhiacct_http.so; do
+	d=$(readelf -d "$B/$o")
+	assert_match 'BIND_NOW|FLAGS.*NOW' "$d" "$o dynamic section"
+	readelf -lW "$B/$o" | grep -q GNU_RELRO || fail "$o: no RELRO segment"
+	readelf -lW "$B/$o" | grep GNU_STACK | grep -q RWE && fail "$o: executable stack"
+done
+note "RELRO, BIND_NOW, no executable stack"
+echo "build: 4 passed, 0 failed"

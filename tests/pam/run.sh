@@ -1,0 +1,110 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# tests/pam/run.sh BUILD: the module through the real PAM stack (pam_wrapper,
+# nss_wrapper, libpamtest), with a private journald to read the records back,
+# then once more without any journald for the audit_unavailable refusal.
+# Needs root: the module refuses configuration and ticket files that are not
+# root-owned, and the private journald needs a mount namespace.
+set -u
+. "$(dirname "$0")/../lib/common.sh"
+
+BUILD=$(cd "${1:-build}" && pwd)
+MOD=$BUILD/pam_nhiacct.so
+BIN=$BUILD/tests/test_pam
+[ -x "$BIN" ] && [ -f "$MOD" ] || fail "build first: make $BIN $MOD"
+[ "$(id -u)" -eq 0 ] || skip "needs root (root-owned test config and tickets, private journald)"
+
+T=$(mktemp -d /tmp/nhiacct-pam.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+chmod 0755 "$T"
+mkdir -m 0755 "$T/tickets" "$T/services"
+mkdir -m 0700 "$T/run"
+
+cat > "$T/passwd" <<P
+root:x:0:0:root:/root:/bin/sh
+vendor1:x:20001:20001:Vendor One:/nonexistent:/bin/sh
+vendor2:x:20002:20100:Vendor Two:/nonexistent:/bin/sh
+vendor3:x:20003:20003:Vendor Three:/nonexistent:/bin/sh
+vendor4:x:20004:20004:Vendor Four:/nonexistent:/bin/sh
+contractor:x:20005:20005:Contractor:/nonexistent:/bin/sh
+staff1:x:20010:20010:Staff:/nonexistent:/bin/sh
+carol:x:20020:20020:Carol Approver:/nonexistent:/bin/sh
+P
+cat > "$T/group" <<G
+root:x:0:
+vendors:x:20100:vendor1,vendor3,vendor4
+approvers:x:20200:carol
+vendor1:x:20001:
+vendor3:x:20003:
+vendor4:x:20004:
+contractor:x:20005:
+staff1:x:20010:
+carol:x:20020:
+G
+
+conf() { # conf FILE [extra lines]
+	local f=$1; shift
+	{
+		echo "# test configuration"
+		echo "vendor_groups = vendors"
+		echo "vendor_users  = contractor"
+		echo "host          = jump1.example.com"
+		echo "ticket_dir    = $T/tickets"
+		echo "state_dir     = $T/run"
+		echo "approvers     = alice @approvers"
+		printf '%s\n' "$@"
+	} > "$f"
+	chmod 0644 "$f"
+}
+conf "$T/nhiacct.conf"
+conf "$T/bad.conf" "bogus_key = 1"
+conf "$T/loose.conf"; chmod 0664 "$T/loose.conf"
+
+svc() { # svc NAME CONF [account args]
+	local name=$1 c=$2; shift 2
+	cat > "$T/services/$name" <<S
+auth     optional  $MOD conf=$c
+auth     required  pam_permit.so
+account  required  $MOD conf=$c $*
+account  required  pam_permit.so
+session  required  pam_permit.so
+S
+}
+svc nhiacct "$T/nhiacct.conf"
+svc nhiacct_args "$T/nhiacct.conf" max_window=1h
+svc nhiacct_badconf "$T/bad.conf"
+svc nhiacct_looseconf "$T/loose.conf"
+svc nhiacct_besteffort "$T/nhiacct.conf" audit=best-effort
+svc nhiacct_http "$T/nhiacct.conf" backend=http 'url=https://127.0.0.1:9/tickets/{id}' timeout=2s
+for c in nhiacct bad; do
+	n=nhiacct_probe; [ $c = bad ] && n=nhiacct_probe_badconf
+	cat > "$T/services/$n" <<S
+account  [ignore=1 success=ok default=die]  $MOD conf=$T/$c.conf
+account  required  pam_deny.so
+account  required  pam_permit.so
+S
+done
+cat > "$T/services/nhiacct_auth" <<S
+auth  [success=done ignore=ignore default=die]  $MOD conf=$T/nhiacct.conf
+auth  required  pam_deny.so
+S
+cat > "$T/services/other" <<S
+auth     required  pam_deny.so
+account  required  pam_deny.so
+session  required  pam_deny.so
+S
+
+run() {
+	env LD_PRELOAD="libpam_wrapper.so:libnss_wrapper.so" PAM_WRAPPER=1 \
+	    PAM_WRAPPER_SERVICE_DIR="$T/services" \
+	    NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
+	    NHIACCT_BACKEND_DIR="$BUILD" NHI_T="$T" "$@"
+}
+
+rc=0
+note "with a private journald: every path, records read back"
+run NHI_TEST_JOURNAL=1 "$NHI_TOP/tests/lib/with-journald.sh" "$BIN" || rc=1
+note "without a journald: audit = required refuses"
+run NHI_TEST_MODE=nojournal "$NHI_TOP/tests/lib/with-journald.sh" --no-journald "$BIN" || rc=1
+exit $rc
