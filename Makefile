@@ -127,6 +127,9 @@ bench: deps
 	$(MAKE) all
 	bench/run.sh $(BUILD)
 
+deb: all
+	tools/mkdeb.sh $(BUILD) $(BUILD)/deb
+
 fuzz:
 	tests/fuzz/run.sh $(BUILD)-fuzz $${FUZZ_SECONDS:-60}
 
@@ -139,7 +142,7 @@ install: all
 	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/security/nhiacct
 	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/security/nhiacct/tickets
 	[ -e $(DESTDIR)$(SYSCONFDIR)/security/nhiacct.conf ] || \
-		install -m 0600 conf/nhiacct.conf $(DESTDIR)$(SYSCONFDIR)/security/nhiacct.conf
+		install -m 0644 conf/nhiacct.conf $(DESTDIR)$(SYSCONFDIR)/security/nhiacct.conf
 	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 man/nhiacct.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 man/pam_nhiacct.8 man/nhiacct.8 $(DESTDIR)$(MANDIR)/man8/

@@ -1,0 +1,65 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# tests/install/run.sh BUILD: `make install DESTDIR=...` lays out the tree an
+# administrator expects, never overwrites an existing configuration, and
+# `make uninstall` takes it away again; `make deb` builds a package whose
+# file list matches, which installs into a throwaway root.
+set -u
+. "$(dirname "$0")/../lib/common.sh"
+BUILD=$(cd "${1:-build}" && pwd)
+cd "$NHI_TOP"
+T=$(mktemp -d /tmp/nhiacct-install.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+D=$T/root
+ma=$(cc -print-multiarch)
+
+make -s BUILD="$BUILD" install DESTDIR="$D" >"$T/log" 2>&1 || { cat "$T/log"; fail "make install"; }
+
+mode() { stat -c '%a' "$1"; }
+for f in "lib/$ma/security/pam_nhiacct.so" usr/sbin/nhiacct "usr/lib/$ma/nhiacct/nhiacct_http.so" \
+	 etc/security/nhiacct.conf usr/share/man/man8/pam_nhiacct.8 usr/share/man/man8/nhiacct.8 \
+	 usr/share/man/man5/nhiacct.conf.5 lib/systemd/system/nhiacct-watch.service \
+	 usr/lib/tmpfiles.d/nhiacct.conf usr/lib/systemd/catalog/nhiacct.catalog; do
+	[ -f "$D/$f" ] || fail "make install did not install /$f"
+done
+# the module where pam_unix.so lives on this system
+[ -f "/lib/$ma/security/pam_unix.so" ] || [ -f "/usr/lib/$ma/security/pam_unix.so" ] ||
+	note "pam_unix.so not found under /lib/$ma/security (unusual system)"
+assert_eq 700 "$(mode "$D/etc/security/nhiacct/tickets")" "ticket folder mode"
+assert_eq 644 "$(mode "$D/etc/security/nhiacct.conf")" "config mode"
+assert_eq 755 "$(mode "$D/usr/sbin/nhiacct")" "nhiacct mode"
+"$D/usr/sbin/nhiacct" --help | grep -q '^usage: nhiacct' || fail "installed nhiacct --help"
+note "tree laid out"
+
+# The shipped configuration is valid as it is.
+out=$("$D/usr/sbin/nhiacct" --conf "$D/etc/security/nhiacct.conf" check --user nobody-here 2>&1)
+assert_match '^ignored: ' "$out" "check with the shipped configuration"
+
+echo "vendor_groups = acme" > "$D/etc/security/nhiacct.conf"
+make -s BUILD="$BUILD" install DESTDIR="$D" >/dev/null 2>&1 || fail "second make install"
+assert_eq "vendor_groups = acme" "$(cat "$D/etc/security/nhiacct.conf")" "config kept on reinstall"
+note "an existing configuration is never overwritten"
+
+make -s BUILD="$BUILD" uninstall DESTDIR="$D" >/dev/null 2>&1 || fail "make uninstall"
+left=$(cd "$D" && find . -type f | sort | tr '\n' ' ')
+assert_eq "./etc/security/nhiacct.conf " "$left" "files left after uninstall (the admin's config only)"
+note "make uninstall removes what make install added"
+
+need_cmd dpkg-deb
+deb=$(make -s BUILD="$BUILD" deb 2>/dev/null | tail -n1)
+[ -f "$deb" ] || fail "make deb made no package"
+list=$(dpkg-deb -c "$deb")
+for f in "./lib/$ma/security/pam_nhiacct.so" ./usr/sbin/nhiacct ./etc/security/nhiacct.conf \
+	 "./usr/lib/$ma/nhiacct/nhiacct_http.so" ./usr/share/man/man8/pam_nhiacct.8.gz; do
+	printf '%s\n' "$list" | grep -q " $f\$" || fail "package lacks $f"
+done
+printf '%s\n' "$list" | grep " ./etc/security/nhiacct/tickets/$" | grep -q '^drwx------ root/root' ||
+	fail "package: ticket folder not root-only"
+assert_eq /etc/security/nhiacct.conf "$(dpkg-deb -f "$deb" Package >/dev/null; dpkg-deb -I "$deb" conffiles)" "conffiles"
+R=$T/throwaway
+mkdir -p "$R"
+dpkg-deb -x "$deb" "$R"
+[ -f "$R/lib/$ma/security/pam_nhiacct.so" ] || fail "package does not unpack the module"
+note "make deb: $(basename "$deb"), file list and conffiles checked, unpacked into a throwaway root"
+echo "install: 5 passed, 0 failed"
