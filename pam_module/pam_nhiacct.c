@@ -311,9 +311,14 @@ out:
 	return r;
 }
 
+/*
+ * No credentials to establish.  PAM_SUCCESS, not PAM_IGNORE: sshd drops a
+ * keyboard-interactive login when pam_setcred() fails, and it fails when
+ * every auth module of the stack ignores it.
+ */
 PAM_EXTERN int
 pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	(void)pamh, (void)flags, (void)argc, (void)argv;
-	return PAM_IGNORE;
+	return PAM_SUCCESS;
 }
