@@ -204,13 +204,14 @@ file_lookup(const struct nhi_conf *c, const char *user, const char *host,
 		names.v = nv;
 		names.n++;
 	}
-	qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	if (names.n > 1)
+		qsort(names.v, names.n, sizeof(*names.v), cmp_str);
 	if ((out = json_array()) == NULL) {
 		r = -ENOMEM;
 		goto out;
 	}
 	for (size_t i = 0; i < names.n && json_array_size(out) < NHI_CANDIDATES_MAX; i++) {
-		struct nhi_ticket t;
+		struct nhi_ticket t = { 0 };
 		char msg[256], stem[NHI_ID_MAX + 1];
 		json_t *doc;
 		bool match;

@@ -174,7 +174,7 @@ set_warn(struct nhi_conf *c, const char *v)
 	if ((r = nhi_strv_split(&sv, v)) < 0)
 		return r;
 	if (sv.n == 1 && strcmp(sv.v[0], "none") == 0)
-		sv.n = 0, nhi_strv_free(&sv);
+		nhi_strv_free(&sv);
 	if (sv.n > NHI_WARN_MAX) {
 		r = -EINVAL;
 		goto out;
@@ -346,14 +346,50 @@ trim(char *s)
 	return s;
 }
 
+/* Reads all of fd, at most max bytes; -EFBIG beyond.  Caller frees *buf. */
+static int
+read_bounded(int fd, size_t max, char **buf, size_t *len)
+{
+	size_t n = 0;
+	char *b = malloc(max + 1);
+
+	if (b == NULL)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t k = read(fd, b + n, max + 1 - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			int e = errno;
+			free(b);
+			return -e;
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+		if (n > max) {
+			free(b);
+			return -EFBIG;
+		}
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+/*
+ * The whole file is read first (bounded by NHI_CONF_MAX) and split by hand,
+ * so that a NUL byte or an over-long line is seen and refused rather than
+ * silently cutting a line short (a cut "vendor_users" line would turn
+ * vendors into ordinary users).
+ */
 int
 nhi_conf_load(struct nhi_conf *c, const char *path, char *err, size_t errsz)
 {
-	char line[NHI_LINE_MAX], msg[256];
+	char msg[256], scratch[1], *buf = NULL, *line, *next;
 	unsigned lineno = 0;
-	size_t total = 0;
-	FILE *f = NULL;
-	char scratch[1];
+	size_t len = 0;
 	int fd, r;
 
 	if (err == NULL || errsz == 0) {
@@ -367,38 +403,35 @@ nhi_conf_load(struct nhi_conf *c, const char *path, char *err, size_t errsz)
 		snprintf(err, errsz, "%s: %s", path, strerror(-r));
 		return r;
 	}
-	if (c->check_perms && (r = nhi_check_owner_mode(fd, path, err, errsz)) < 0) {
-		close(fd);
-		return r;
-	}
-	if ((f = fdopen(fd, "r")) == NULL) {
-		r = -errno;
-		close(fd);
-		return r;
+	if (c->check_perms && (r = nhi_check_owner_mode(fd, path, err, errsz)) < 0)
+		goto out;
+	if ((r = read_bounded(fd, NHI_CONF_MAX, &buf, &len)) < 0) {
+		if (r == -EFBIG)
+			snprintf(err, errsz, "%s: larger than %d bytes", path, NHI_CONF_MAX);
+		else
+			snprintf(err, errsz, "%s: %s", path, strerror(-r));
+		goto out;
 	}
 	if ((r = set_str(&c->path, path)) < 0)
 		goto out;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *key, *val, *eq;
-		size_t len = strlen(line);
+	for (line = buf; line < buf + len; line = next) {
+		char *end = memchr(line, '\n', (size_t)(buf + len - line)), *key, *val, *eq;
 
 		lineno++;
-		total += len;
-		if (total > NHI_CONF_MAX) {
-			snprintf(err, errsz, "%s: larger than %d bytes", path, NHI_CONF_MAX);
-			r = -EFBIG;
-			goto out;
-		}
-		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
+		if (end == NULL)
+			end = buf + len;
+		next = end + 1;
+		if ((size_t)(end - line) >= NHI_LINE_MAX) {
 			snprintf(err, errsz, "%s:%u: line too long", path, lineno);
 			r = -EINVAL;
 			goto out;
 		}
-		if (memchr(line, '\0', len) != NULL || strlen(line) != len) {
+		if (memchr(line, '\0', (size_t)(end - line)) != NULL) {
 			snprintf(err, errsz, "%s:%u: NUL byte", path, lineno);
 			r = -EINVAL;
 			goto out;
 		}
+		*end = '\0';
 		key = trim(line);
 		if (*key == '\0' || *key == '#')
 			continue;
@@ -417,14 +450,10 @@ nhi_conf_load(struct nhi_conf *c, const char *path, char *err, size_t errsz)
 			goto out;
 		}
 	}
-	if (ferror(f)) {
-		r = -EIO;
-		snprintf(err, errsz, "%s: read error", path);
-		goto out;
-	}
 	r = nhi_conf_validate(c, err, errsz);
 out:
-	fclose(f);
+	free(buf);
+	close(fd);
 	return r;
 }
 

@@ -262,7 +262,9 @@ map_time(const struct nhi_conf *c, json_t *doc, enum nhi_field f, int64_t *out,
 			       (long long)n);
 		*out = n;
 	} else if (json_is_string(v)) {
-		if (json_string_length(v) > 64 || nhi_parse_time(json_string_value(v), out) < 0)
+		if (json_string_length(v) > 64 ||
+		    strlen(json_string_value(v)) != json_string_length(v) ||
+		    nhi_parse_time(json_string_value(v), out) < 0)
 			MAPERR("%s (%s): not an RFC 3339 time after 1970 or Unix seconds",
 			       nhi_field_key(f), c->field[f]);
 	} else {

@@ -105,7 +105,12 @@ nhi_parse_time(const char *s, int64_t *out)
 		p++;
 	} else if (*p == '+' || *p == '-') {
 		sign = *p++ == '+' ? 1 : -1;
-		if (!digits(&p, 2, &oh) || *p++ != ':' || !digits(&p, 2, &om))
+		/* +HH:MM (RFC 3339) or +HHMM (ISO 8601 basic; Jira writes it) */
+		if (!digits(&p, 2, &oh))
+			return -EINVAL;
+		if (*p == ':')
+			p++;
+		if (!digits(&p, 2, &om))
 			return -EINVAL;
 		if (oh > 23 || om > 59)
 			return -EINVAL;
@@ -117,7 +122,7 @@ nhi_parse_time(const char *s, int64_t *out)
 	if (Y < YEAR_MIN || Y > YEAR_MAX || M < 1 || M > 12 || D < 1 ||
 	    D > mdays[M - 1] + (M == 2 && is_leap(Y)) || h > 23 || m > 59 || sec > 60)
 		return -EINVAL;
-	if (sec == 60)                  /* leap second: the next instant */
+	if (sec == 60)                  /* a leap second counts as its last second */
 		sec = 59;
 	t = days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 + m * 60 + sec;
 	t -= sign * (oh * 3600 + om * 60);

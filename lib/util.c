@@ -116,7 +116,7 @@ char *
 nhi_escape(char *dst, size_t dstsz, const char *src)
 {
 	const unsigned char *p = (const unsigned char *)(src ? src : "");
-	size_t o = 0;
+	size_t o = 0, written;
 
 	if (dstsz == 0)
 		return dst;
@@ -147,10 +147,11 @@ nhi_escape(char *dst, size_t dstsz, const char *src)
 		if (o + tl + 1 > dstsz) {
 			/* Truncate visibly; "..." fits if dstsz >= 4. */
 			if (dstsz >= 4) {
+				written = o;
 				while (o + 4 > dstsz)
 					o--;
 				/* do not cut inside a UTF-8 sequence */
-				while (o > 0 && ((unsigned char)dst[o] & 0xc0) == 0x80)
+				while (o > 0 && o < written && ((unsigned char)dst[o] & 0xc0) == 0x80)
 					o--;
 				memcpy(dst + o, "...", 3);
 				o += 3;

@@ -268,16 +268,19 @@ publickey_done(pam_handle_t *pamh)
 }
 
 /*
- * The ticket prompt.  A ticket id is not a credential: having stored it,
- * this returns PAM_SUCCESS only when a public key already proved who the
- * vendor is (so "publickey,keyboard-interactive" asks for a ticket instead
- * of a password), and PAM_IGNORE otherwise.
+ * The ticket prompt.  A ticket id is not a credential: this returns
+ * PAM_SUCCESS only when a public key already proved who the vendor is AND
+ * the ticket question was answered here (or a ticket was already set), so
+ * that "publickey,keyboard-interactive" asks for a ticket instead of a
+ * password.  Otherwise PAM_IGNORE: sshd's password method cannot answer an
+ * echo-on prompt, and must not be satisfied by this module.
  */
 PAM_EXTERN int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct nhi_pam p;
 	char *answer = NULL, env[sizeof("NHIACCT_TICKET=") + NHI_ID_MAX];
+	bool answered;
 	int r;
 
 	if (nhi_pam_begin(&p, pamh, flags, argc, argv) != PAM_SUCCESS || p.conf_bad ||
@@ -285,13 +288,17 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		r = PAM_IGNORE;        /* the account phase refuses a bad config */
 		goto out;
 	}
-	if (pam_getenv(pamh, "NHIACCT_TICKET") == NULL && p.conf.prompt &&
+	answered = pam_getenv(pamh, "NHIACCT_TICKET") != NULL;
+	if (!answered && p.conf.prompt &&
 	    pam_prompt(pamh, PAM_PROMPT_ECHO_ON, &answer, "Access ticket: ") == PAM_SUCCESS &&
 	    answer != NULL) {
 		char *a = answer + strspn(answer, " \t");
+
+		answered = true;
 		a[strcspn(a, " \t\r\n")] = '\0';
-		/* An id that breaks the syntax is never stored as given: a
-		 * marker makes the account phase say bad_ticket_id. */
+		/* An empty answer leaves the choice to lookup.  An id that
+		 * breaks the syntax is never stored as given: a marker makes
+		 * the account phase say bad_ticket_id. */
 		if (*a != '\0') {
 			snprintf(env, sizeof(env), "NHIACCT_TICKET=%s",
 				 nhi_ticket_id_valid(a) ? a : "!invalid");
@@ -301,7 +308,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 			}
 		}
 	}
-	r = publickey_done(pamh) ? PAM_SUCCESS : PAM_IGNORE;
+	r = answered && publickey_done(pamh) ? PAM_SUCCESS : PAM_IGNORE;
 out:
 	if (answer != NULL) {
 		explicit_bzero(answer, strlen(answer));

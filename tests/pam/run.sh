@@ -89,6 +89,10 @@ cat > "$T/services/nhiacct_auth" <<S
 auth  [success=done ignore=ignore default=die]  $MOD conf=$T/nhiacct.conf
 auth  required  pam_deny.so
 S
+cat > "$T/services/nhiacct_auth_noprompt" <<S
+auth  [success=done ignore=ignore default=die]  $MOD conf=$T/nhiacct.conf prompt=no
+auth  required  pam_deny.so
+S
 cat > "$T/services/other" <<S
 auth     required  pam_deny.so
 account  required  pam_deny.so

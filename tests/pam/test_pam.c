@@ -446,6 +446,8 @@ test_ticket_exported_to_pam_env(void **s)
 
 /* ---- auth: the prompt and its return code ----------------------------- */
 
+static const char *svc_auth = "nhiacct_auth";
+
 struct conv_answer {
 	const char *answer;
 	int prompts;
@@ -477,7 +479,7 @@ auth_with_info(const char *user, const char *info, struct conv_answer *a, char *
 	const char *t;
 	int r;
 
-	assert_int_equal(pam_start("nhiacct_auth", user, &conv, &pamh), PAM_SUCCESS);
+	assert_int_equal(pam_start(svc_auth, user, &conv, &pamh), PAM_SUCCESS);
 	if (info) {
 		snprintf(env, sizeof(env), "SSH_AUTH_INFO_0=%s", info);
 		assert_int_equal(pam_putenv(pamh, env), PAM_SUCCESS);
@@ -515,6 +517,22 @@ test_auth_ignore_without_publickey(void **s)
 	assert_string_equal(t, "CHG-77");
 	a.prompts = 0;
 	assert_int_equal(auth_with_info("vendor1", "password\n", &a, t), PAM_AUTH_ERR);
+}
+
+static void
+test_auth_ignore_when_not_asked(void **s)
+{
+	struct conv_answer a = { "CHG-77", 0 };
+	char t[80];
+
+	(void)s;
+	/* prompt = no: nothing was answered, so a public key alone is not
+	 * reason to succeed (sshd's password method would be bypassed) */
+	svc_auth = "nhiacct_auth_noprompt";
+	assert_int_equal(auth_with_info("vendor1", "publickey ssh-ed25519 AAAA\n", &a, t),
+			 PAM_AUTH_ERR);
+	svc_auth = "nhiacct_auth";
+	assert_int_equal(a.prompts, 0);
 }
 
 static void
@@ -766,6 +784,7 @@ main(void)
 		cmocka_unit_test(test_ticket_exported_to_pam_env),
 		cmocka_unit_test(test_auth_prompt_success_after_publickey),
 		cmocka_unit_test(test_auth_ignore_without_publickey),
+		cmocka_unit_test(test_auth_ignore_when_not_asked),
 		cmocka_unit_test(test_auth_non_vendor_not_prompted),
 		cmocka_unit_test(test_auth_bad_answer_not_stored_raw),
 		cmocka_unit_test(test_reason_no_ticket),
