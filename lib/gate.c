@@ -34,6 +34,14 @@ backend_reason(int r)
 	}
 }
 
+/* An answer in which no mapped ticket field is present holds no ticket. */
+static bool
+empty_ticket(const struct nhi_ticket *t)
+{
+	return t->state == NULL && t->approver == NULL && t->requester == NULL &&
+	       !t->has_hosts && !t->has_accounts && !t->has_not_before && !t->has_not_after;
+}
+
 static void
 evaluate_id(const struct nhi_conf *c, const struct nhi_backend_ops *ops,
 	    const struct nhi_login *l, const char *id, int64_t now, struct nhi_result *r)
@@ -48,6 +56,10 @@ evaluate_id(const struct nhi_conf *c, const struct nhi_backend_ops *ops,
 	}
 	if (nhi_ticket_from_json(c, doc, id, &r->ticket, r->detail, sizeof(r->detail)) < 0) {
 		r->reason = NHI_DENY_MALFORMED;
+	} else if (empty_ticket(&r->ticket)) {
+		/* e.g. ServiceNow's {"result": []} for a number it does not know */
+		snprintf(r->detail, sizeof(r->detail), "the answer holds no ticket fields");
+		r->reason = NHI_DENY_NOT_FOUND;
 	} else if (r->ticket.id != NULL && strcmp(r->ticket.id, id) != 0) {
 		/* a document that answers for another id is not this ticket */
 		snprintf(r->detail, sizeof(r->detail), "the document's id is %s", r->ticket.id);

@@ -126,7 +126,7 @@ nhi_parse_time(const char *s, int64_t *out)
 		sec = 59;
 	t = days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 + m * 60 + sec;
 	t -= sign * (oh * 3600 + om * 60);
-	if (t < 0)
+	if (t < 0 || t > days_from_civil(YEAR_MAX, 12, 31) * 86400 + 86399)
 		return -ERANGE;
 	*out = t;
 	return 0;

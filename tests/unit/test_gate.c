@@ -245,6 +245,10 @@ test_not_found(void **state)
 	/* ids are case-sensitive file names */
 	assert_int_equal(evaluate(&c, "chg-1042", &r), NHI_DENY_NOT_FOUND);
 	nhi_result_free(&r);
+	/* an answer that holds no ticket fields (ServiceNow: {"result": []}) */
+	write_ticket(dir, "CHG-EMPTY", "{\"result\": []}");
+	assert_int_equal(evaluate(&c, "CHG-EMPTY", &r), NHI_DENY_NOT_FOUND);
+	nhi_result_free(&r);
 	nhi_conf_free(&c);
 	free(dir);
 }
