@@ -1,0 +1,484 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * nhiacct review: sessions and denials from the journal.  The journal's
+ * field indexes do the selecting (the ticket / user asked for, else the
+ * MESSAGE_IDs of the six events AND _UID=0), seeking by time does the
+ * range; lib/review.c joins the records into rows and prints them.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-journal.h>
+
+#include "cmd.h"
+#include "nhi.h"
+#include "review.h"
+
+#define FILES_MAX      1024     /* --file arguments */
+#define USER_MAX       256      /* --user length (LOGIN_NAME_MAX) */
+#define COMPLETE_MAX   10000    /* sessions completed by a lookup of their own */
+#define DURATION_MAX   (INT64_C(100) * 366 * 86400)
+
+static int
+review_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: nhiacct review [--ticket T] [--user U] [--since TIME] [--until TIME]\n"
+		"                      [--json] [--utc] [-D DIR | --file FILE...]\n"
+		"\n"
+		"Sessions (one row each: opened, ended, how it ended, duration, approver)\n"
+		"and denials written by pam_nhiacct and nhiacct, from the system journal.\n"
+		"\n"
+		"  --ticket T       only records of ticket T\n"
+		"  --user U         only records of login user U\n"
+		"  --since TIME     records at or after TIME\n"
+		"  --until TIME     records before TIME\n"
+		"                   TIME: YYYY-MM-DD [HH:MM[:SS]] [Z|UTC|+HH:MM], now, today,\n"
+		"                   yesterday, tomorrow, -2h, -30m, -1d, +1h, @UNIX\n"
+		"  --json           one JSON object per row\n"
+		"  --utc            show and read times in UTC instead of local time\n"
+		"  -D, --directory DIR  read the journal files in DIR (e.g. collected by\n"
+		"                   systemd-journal-remote) instead of the system journal\n"
+		"  --file FILE      read FILE (repeatable) instead of the system journal\n"
+		"\n"
+		"Exit status: 0 rows printed (also none), 2 usage error or unreadable journal.\n");
+	return f == stdout ? NHI_EXIT_OK : NHI_EXIT_USAGE;
+}
+
+struct review_opts {
+	const char *ticket, *user, *dir;
+	const char *files[FILES_MAX + 1];       /* NULL-terminated */
+	size_t n_files;
+	int64_t since, until;                   /* usec or NHI_USEC_UNKNOWN */
+	bool json, utc;
+};
+
+/* The fields of one record, copied out of the journal with bounds. */
+enum { F_MESSAGE_ID, F_UID, F_USER, F_SERVICE, F_RHOST, F_HOST, F_HOSTNAME, F_TICKET,
+       F_APPROVER, F_REQUESTER, F_PURPOSE, F_REASON, F_SESSION, F_DURATION, F_MAX };
+
+static const char *const field_names[F_MAX] = {
+	[F_MESSAGE_ID] = "MESSAGE_ID", [F_UID] = "_UID", [F_USER] = "NHIACCT_USER",
+	[F_SERVICE] = "NHIACCT_SERVICE", [F_RHOST] = "NHIACCT_RHOST",
+	[F_HOST] = "NHIACCT_HOST", [F_HOSTNAME] = "_HOSTNAME",
+	[F_TICKET] = "NHIACCT_TICKET", [F_APPROVER] = "NHIACCT_APPROVER",
+	[F_REQUESTER] = "NHIACCT_REQUESTER", [F_PURPOSE] = "NHIACCT_PURPOSE",
+	[F_REASON] = "NHIACCT_REASON", [F_SESSION] = "NHIACCT_SESSION",
+	[F_DURATION] = "NHIACCT_DURATION",
+};
+
+struct record {
+	bool have[F_MAX];
+	char val[F_MAX][NHI_REVIEW_FIELD_MAX + 1];
+};
+
+static const char *
+get(const struct record *rec, int f)
+{
+	return rec->have[f] ? rec->val[f] : NULL;
+}
+
+/*
+ * Copies at most NHI_REVIEW_FIELD_MAX bytes of a value, up to an embedded
+ * NUL; a cut never splits a UTF-8 sequence, so JSON keeps the value raw.
+ */
+static void
+copy_value(char *dst, const char *src, size_t len)
+{
+	const char *nul = memchr(src, '\0', len);
+	size_t n = nul ? (size_t)(nul - src) : len;
+
+	if (n > NHI_REVIEW_FIELD_MAX) {
+		n = NHI_REVIEW_FIELD_MAX;
+		/* Back off to the start of a cut sequence (at most 3 bytes). */
+		for (size_t k = 0; k < 3 && n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80; k++)
+			n--;
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/*
+ * Reads the fields of the current entry in one pass over its data.  The
+ * "available" variant skips a field it cannot read (corrupt, or compressed
+ * with an algorithm this libsystemd lacks) instead of failing the entry.
+ */
+static int
+read_record(sd_journal *j, struct record *rec)
+{
+	const void *data;
+	size_t len;
+	int r, f;
+
+	memset(rec->have, 0, sizeof(rec->have));
+	sd_journal_restart_data(j);
+	while ((r = sd_journal_enumerate_available_data(j, &data, &len)) > 0) {
+		const char *d = data, *eq = memchr(d, '=', len);
+		size_t nl;
+
+		if (!eq || (d[0] != 'N' && d[0] != 'M' && d[0] != '_'))
+			continue;
+		nl = (size_t)(eq - d);
+		for (f = 0; f < F_MAX; f++)
+			if (!rec->have[f] && strlen(field_names[f]) == nl &&
+			    memcmp(field_names[f], d, nl) == 0)
+				break;
+		if (f == F_MAX)
+			continue;
+		copy_value(rec->val[f], eq + 1, len - nl - 1);
+		rec->have[f] = true;
+	}
+	return r < 0 ? r : 0;
+}
+
+static int
+event_of(const char *message_id, enum nhi_event *ev)
+{
+	for (int e = 0; e < NHI_EV_MAX; e++)
+		if (message_id && strcmp(message_id, nhi_event_message_id(e)) == 0) {
+			*ev = (enum nhi_event)e;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+/* NHIACCT_DURATION: decimal seconds; anything else counts as absent. */
+static int64_t
+parse_duration_field(const char *s)
+{
+	int64_t v = 0;
+
+	if (!s || !*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+		if (v > DURATION_MAX)
+			return -1;
+	}
+	return v;
+}
+
+/*
+ * Fills e from rec (borrowing its strings).  -ENOENT: not one of ours.
+ * Only root's records count: the module runs in sshd and the helper as
+ * root, while any user can send NHIACCT_* fields to the journal.  _UID is
+ * the sender's uid as journald saw it, not a field the sender chooses.
+ */
+static int
+to_entry(sd_journal *j, const struct record *rec, struct nhi_review_entry *e)
+{
+	uint64_t usec;
+	int r;
+
+	memset(e, 0, sizeof(*e));
+	if (!get(rec, F_UID) || strcmp(get(rec, F_UID), "0") != 0)
+		return -ENOENT;
+	r = event_of(get(rec, F_MESSAGE_ID), &e->event);
+	if (r < 0)
+		return r;
+	r = sd_journal_get_realtime_usec(j, &usec);
+	if (r < 0)
+		return r;
+	e->usec = usec > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)usec;
+	e->user = get(rec, F_USER);
+	e->service = get(rec, F_SERVICE);
+	e->rhost = get(rec, F_RHOST);
+	/* The host the record came from: journald's own stamp first, which
+	 * is what tells the hosts of a collected journal apart. */
+	e->host = get(rec, F_HOSTNAME) ? get(rec, F_HOSTNAME) : get(rec, F_HOST);
+	e->ticket = get(rec, F_TICKET);
+	e->approver = get(rec, F_APPROVER);
+	e->requester = get(rec, F_REQUESTER);
+	e->purpose = get(rec, F_PURPOSE);
+	e->reason = get(rec, F_REASON);
+	e->session = get(rec, F_SESSION);
+	e->duration = parse_duration_field(get(rec, F_DURATION));
+	return 0;
+}
+
+static int
+add_match(sd_journal *j, const char *field, const char *value)
+{
+	char buf[64 + NHI_REVIEW_FIELD_MAX];
+	int n = snprintf(buf, sizeof(buf), "%s=%s", field, value);
+
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return -E2BIG;
+	return sd_journal_add_match(j, buf, (size_t)n);
+}
+
+/*
+ * What the journal's indexes select.  A ticket, user or session value is
+ * rare, so its match alone narrows the scan to a few entries, and the
+ * event and uid are checked on those (to_entry); adding the six
+ * MESSAGE_IDs and _UID=0 as terms there would only make the library walk
+ * their long entry arrays in every file (measured: 2x slower).  Without
+ * such a value, the MESSAGE_IDs (same field: OR) AND _UID=0 select.
+ */
+static int
+set_matches(sd_journal *j, const char *ticket, const char *user,
+	    const char *session)
+{
+	int r = 0;
+
+	sd_journal_flush_matches(j);
+	if (ticket)
+		r = add_match(j, "NHIACCT_TICKET", ticket);
+	if (r >= 0 && user)
+		r = add_match(j, "NHIACCT_USER", user);
+	if (r >= 0 && session)
+		r = add_match(j, "NHIACCT_SESSION", session);
+	if (!ticket && !user && !session) {
+		for (int e = 0; r >= 0 && e < NHI_EV_MAX; e++)
+			r = add_match(j, "MESSAGE_ID", nhi_event_message_id(e));
+		if (r >= 0)
+			r = add_match(j, "_UID", "0");
+	}
+	return r < 0 ? r : 0;
+}
+
+static int
+open_journal(const struct review_opts *o, sd_journal **j)
+{
+	int r;
+
+	if (o->dir)
+		r = sd_journal_open_directory(j, o->dir, 0);
+	else if (o->n_files)
+		r = sd_journal_open_files(j, (const char **)o->files, 0);
+	else
+		r = sd_journal_open(j, SD_JOURNAL_SYSTEM);
+	if (r < 0) {
+		fprintf(stderr, "nhiacct review: cannot open the journal%s%s: %s\n",
+			o->dir ? " in " : o->n_files ? " file " : "",
+			o->dir ? o->dir : o->n_files ? o->files[0] : "", strerror(-r));
+		return r;
+	}
+	/* A hint to the library: we never need more of a value than this. */
+	(void)sd_journal_set_data_threshold(*j, NHI_REVIEW_FIELD_MAX + 64);
+	if (!o->dir && !o->n_files && !sd_journal_has_runtime_files(*j) &&
+	    !sd_journal_has_persistent_files(*j))
+		fprintf(stderr, "nhiacct review: no system journal files found%s\n",
+			geteuid() != 0 ? " (reading them needs root or the systemd-journal group)"
+				       : "");
+	return 0;
+}
+
+/* The main pass: every matching record in [since, until). */
+static int
+scan(sd_journal *j, const struct review_opts *o, struct nhi_review *rv,
+     struct record *rec)
+{
+	struct nhi_review_entry e;
+	uint64_t usec;
+	int r;
+
+	r = set_matches(j, o->ticket, o->user, NULL);
+	if (r < 0)
+		return r;
+	r = o->since != NHI_USEC_UNKNOWN ? sd_journal_seek_realtime_usec(j, (uint64_t)o->since)
+					 : sd_journal_seek_head(j);
+	if (r < 0)
+		return r;
+	while ((r = sd_journal_next(j)) > 0) {
+		r = sd_journal_get_realtime_usec(j, &usec);
+		if (r < 0)
+			return r;
+		if (o->until != NHI_USEC_UNKNOWN && usec >= (uint64_t)o->until)
+			break;
+		r = read_record(j, rec);
+		if (r < 0)
+			return r;
+		r = to_entry(j, rec, &e);
+		if (r == -ENOENT)
+			continue;
+		if (r >= 0)
+			r = nhi_review_add(rv, &e);
+		if (r < 0)
+			return r;
+	}
+	return r < 0 ? r : 0;
+}
+
+/*
+ * A filter may hide some records of a session that it shows (its open
+ * before --since, its end after --until, a record without the user field):
+ * each such row is completed by a lookup on NHIACCT_SESSION, again through
+ * the index.  Bounded; the rest stay as seen.
+ */
+static int
+complete(sd_journal *j, struct nhi_review *rv, struct record *rec)
+{
+	struct nhi_review_entry e;
+	size_t i, done = 0, left = 0;
+	int r;
+
+	for (i = 0; i < rv->n_sessions; i++) {
+		if (!nhi_review_session_incomplete(&rv->sessions[i]))
+			continue;
+		if (done >= COMPLETE_MAX) {
+			left++;
+			continue;
+		}
+		done++;
+		/* Completion never adds rows, so the row (and its id) stays put. */
+		r = set_matches(j, NULL, NULL, rv->sessions[i].session);
+		if (r >= 0)
+			r = sd_journal_seek_head(j);
+		while (r >= 0 && (r = sd_journal_next(j)) > 0) {
+			r = read_record(j, rec);
+			if (r >= 0)
+				r = to_entry(j, rec, &e);
+			if (r >= 0)
+				r = nhi_review_complete(rv, &e);
+			else if (r == -ENOENT)
+				r = 0;
+		}
+		if (r < 0)
+			return r;
+	}
+	if (left)
+		fprintf(stderr, "nhiacct review: %zu sessions shown as far as the range and "
+			"filters reach (more than %d to complete)\n", left, COMPLETE_MAX);
+	return 0;
+}
+
+static int
+parse_opts(int argc, char **argv, struct review_opts *o)
+{
+	static const struct option opts[] = {
+		{ "ticket", required_argument, NULL, 't' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'U' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "utc", no_argument, NULL, 'z' },
+		{ "directory", required_argument, NULL, 'D' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *since = NULL, *until = NULL;
+	struct timespec ts;
+	int64_t now;
+	int ch, r;
+
+	memset(o, 0, sizeof(*o));
+	o->since = o->until = NHI_USEC_UNKNOWN;
+	optind = 1;
+	opterr = 1;
+	while ((ch = getopt_long(argc, argv, "D:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 't': o->ticket = optarg; break;
+		case 'u': o->user = optarg; break;
+		case 'S': since = optarg; break;
+		case 'U': until = optarg; break;
+		case 'j': o->json = true; break;
+		case 'z': o->utc = true; break;
+		case 'D': o->dir = optarg; break;
+		case 'f':
+			if (o->n_files >= FILES_MAX) {
+				fprintf(stderr, "nhiacct review: more than %d --file\n", FILES_MAX);
+				return -E2BIG;
+			}
+			o->files[o->n_files++] = optarg;
+			break;
+		case 'h': return 1;
+		default: return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "nhiacct review: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (o->dir && o->n_files) {
+		fprintf(stderr, "nhiacct review: -D and --file exclude each other\n");
+		return -EINVAL;
+	}
+	if (o->ticket && !nhi_ticket_id_valid(o->ticket)) {
+		fprintf(stderr, "nhiacct review: invalid ticket id (1-64 of A-Z a-z 0-9 . _ -, "
+			"not starting with '.')\n");
+		return -EINVAL;
+	}
+	if (o->user && (!*o->user || strlen(o->user) > USER_MAX)) {
+		fprintf(stderr, "nhiacct review: invalid user name\n");
+		return -EINVAL;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	if (since && (r = nhi_review_parse_time(since, now, o->utc, &o->since)) < 0) {
+		fprintf(stderr, "nhiacct review: --since: cannot read '%s' as a time\n", since);
+		return r;
+	}
+	if (until && (r = nhi_review_parse_time(until, now, o->utc, &o->until)) < 0) {
+		fprintf(stderr, "nhiacct review: --until: cannot read '%s' as a time\n", until);
+		return r;
+	}
+	if (since && until && o->since >= o->until) {
+		fprintf(stderr, "nhiacct review: --since must be before --until\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+cmd_review(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
+{
+	struct review_opts o;
+	struct nhi_review_filter f;
+	struct nhi_review rv;
+	struct record *rec = NULL;
+	sd_journal *j = NULL;
+	int r, rc = NHI_EXIT_USAGE;
+	bool filtered;
+
+	(void)ctx;      /* review reads the journal only, no configuration */
+	r = parse_opts(argc, argv, &o);
+	if (r != 0)
+		return r > 0 ? review_usage(stdout) : review_usage(stderr);
+	f = (struct nhi_review_filter){ .user = o.user, .ticket = o.ticket,
+					.since_usec = o.since, .until_usec = o.until };
+	if (nhi_review_init(&rv, &f) < 0) {
+		fprintf(stderr, "nhiacct review: out of memory\n");
+		return NHI_EXIT_USAGE;
+	}
+	rec = malloc(sizeof(*rec));
+	if (!rec) {
+		fprintf(stderr, "nhiacct review: out of memory\n");
+		goto out;
+	}
+	if (open_journal(&o, &j) < 0)
+		goto out;
+	r = scan(j, &o, &rv, rec);
+	filtered = o.ticket || o.user || o.since != NHI_USEC_UNKNOWN ||
+		   o.until != NHI_USEC_UNKNOWN;
+	if (r >= 0 && filtered)
+		r = complete(j, &rv, rec);
+	if (r < 0) {
+		fprintf(stderr, "nhiacct review: reading the journal: %s%s\n", strerror(-r),
+			r == -E2BIG ? " (too many rows: narrow with --since, --ticket, --user)"
+				    : "");
+		goto out;
+	}
+	nhi_review_finish(&rv);
+	r = o.json ? nhi_review_print_json(&rv, stdout)
+		   : nhi_review_print_table(&rv, stdout, o.utc);
+	if (r < 0) {
+		fprintf(stderr, "nhiacct review: writing the output: %s\n", strerror(-r));
+		goto out;
+	}
+	rc = NHI_EXIT_OK;
+out:
+	if (j)
+		sd_journal_close(j);
+	free(rec);
+	nhi_review_free(&rv);
+	return rc;
+}
