@@ -10,6 +10,7 @@ CC       ?= cc
 PKG_CONFIG ?= pkg-config
 BUILD    ?= build
 
+VERSION   := $(shell cat VERSION 2>/dev/null || echo 0)
 PREFIX     ?= /usr
 SBINDIR    ?= $(PREFIX)/sbin
 MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
@@ -45,7 +46,8 @@ HARDEN   = -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
 OPT      ?= -O2 -g
 SAN      ?=
 CFLAGS_ALL = -std=gnu11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) $(SAN) -Ilib -Ipam_module \
-	     -DNHI_BACKEND_DIR='"$(PKGLIBDIR)"' $(CORE_CFLAGS) $(CFLAGS)
+	     -DNHI_BACKEND_DIR='"$(PKGLIBDIR)"' -DNHI_VERSION='"$(VERSION)"' \
+	     $(CORE_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = -Wl,-z,relro -Wl,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
 
 LIB_SRC  = $(filter-out lib/backend_http.c,$(wildcard lib/*.c))
