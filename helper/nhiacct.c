@@ -32,12 +32,13 @@ usage(FILE *f)
 }
 
 static bool debug;
+static int log_max = LOG_WARNING;
 
 static void
 log_stderr(void *ud, int prio, const char *msg)
 {
 	(void)ud;
-	if (prio <= LOG_WARNING || debug)
+	if (prio <= log_max || debug)
 		fprintf(stderr, "nhiacct: %s\n", msg);
 }
 
@@ -93,6 +94,11 @@ main(int argc, char **argv)
 	}
 	if (i >= argc)
 		return usage(stderr);
+	/* What the revocation commands did (warned, revoked, closed a stale
+	 * record) belongs in the service's log: under systemd, stderr is it. */
+	if (strcmp(argv[i], "watch") == 0 || strcmp(argv[i], "sweep") == 0 ||
+	    strcmp(argv[i], "revoke") == 0)
+		log_max = LOG_INFO;
 	for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++)
 		if (strcmp(argv[i], cmds[k].name) == 0)
 			return cmds[k].fn(&ctx, argc - i, argv + i);

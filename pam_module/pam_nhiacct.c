@@ -168,8 +168,9 @@ free_grant(pam_handle_t *pamh, void *data, int error_status)
 /*
  * Decides, records and tells; the shared step of the account phase and of
  * an open_session that has to decide again (keyboard-interactive logins run
- * account in another process).  On grant, *out (if given) receives the
- * result; the caller frees it.
+ * account in another process).  Refusals are always told to the vendor,
+ * grants only with tell.  On grant, *out (if given) receives the result;
+ * the caller frees it.
  */
 int
 nhi_pam_decide(struct nhi_pam *p, bool tell, struct nhi_result **out)
@@ -201,7 +202,9 @@ nhi_pam_decide(struct nhi_pam *p, bool tell, struct nhi_result **out)
 	if (res->reason != NHI_GRANT)
 		pam_syslog(p->pamh, LOG_NOTICE, "refused %s: %s%s%s", p->user,
 			   nhi_reason_name(res->reason), res->detail[0] ? ": " : "", res->detail);
-	if (tell)
+	/* A refusal is always explained; a grant only when asked (a session
+	 * phase deciding again does not repeat the account phase's line). */
+	if (tell || res->reason != NHI_GRANT)
 		nhi_pam_tell(p, res->reason == NHI_GRANT ? PAM_TEXT_INFO : PAM_ERROR_MSG,
 			     nhi_result_message(res, line, sizeof(line)));
 	if (res->reason != NHI_GRANT) {

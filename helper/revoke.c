@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * nhiacct revoke: ends sessions now, by session id or by ticket (reason
+ * `manual`), the same way the watch ends an expired one.  The revoke
+ * record names the operator in NHIACCT_OPERATOR: the invoking user, or the
+ * user sudo ran it for (SUDO_USER/SUDO_UID).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "nhi.h"
+#include "sessions.h"
+
+static int
+revoke_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: nhiacct [--conf PATH] revoke (--session ID | --ticket TICKET)\n"
+		"\n"
+		"Ends the session ID, or every session under TICKET, now: its processes\n"
+		"are terminated and a revoke record (reason manual, NHIACCT_OPERATOR)\n"
+		"is written.  Needs root.\n"
+		"Exit status: 0 revoked, 1 no session matched, 2 usage, config or\n"
+		"state_dir error.\n");
+	return f == stdout ? NHI_EXIT_OK : NHI_EXIT_USAGE;
+}
+
+/* A user name as it may appear in a record: no blanks, no controls. */
+static bool
+name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || strchr("._-@$", s[i]) != NULL))
+			return false;
+	return true;
+}
+
+/* "NHIACCT_OPERATOR=name(uid)" into buf. */
+static void
+operator_field(char *buf, size_t bufsz)
+{
+	const char *su = getenv("SUDO_USER"), *suid = getenv("SUDO_UID");
+	struct passwd pw, *res = NULL;
+	char pwbuf[4096], *end = NULL;
+	uid_t uid = getuid();
+	unsigned long v;
+
+	/* sudo's variables only count when we are root through sudo */
+	if (uid == 0 && su != NULL && suid != NULL && name_ok(su)) {
+		errno = 0;
+		v = strtoul(suid, &end, 10);
+		if (errno == 0 && end != suid && *end == '\0' && v < UINT32_MAX) {
+			snprintf(buf, bufsz, "NHIACCT_OPERATOR=%s(%lu)", su, v);
+			return;
+		}
+	}
+	if (getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &res) == 0 && res != NULL &&
+	    name_ok(pw.pw_name))
+		snprintf(buf, bufsz, "NHIACCT_OPERATOR=%s(%u)", pw.pw_name, (unsigned)uid);
+	else
+		snprintf(buf, bufsz, "NHIACCT_OPERATOR=?(%u)", (unsigned)uid);
+}
+
+int
+cmd_revoke(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "session", required_argument, NULL, 's' },
+		{ "ticket", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct nhi_session_list l = { NULL, 0 };
+	const char *session = NULL, *ticket = NULL;
+	struct nhi_conf c;
+	char err[512], op[128];
+	size_t done = 0;
+	int ch, dirfd, r, rc = NHI_EXIT_USAGE;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "s:t:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's': session = optarg; break;
+		case 't': ticket = optarg; break;
+		case 'h': return revoke_usage(stdout);
+		default: return revoke_usage(stderr);
+		}
+	}
+	if (optind < argc || (session == NULL) == (ticket == NULL))
+		return revoke_usage(stderr);
+	if (session != NULL && !nhi_session_id_valid(session)) {
+		fprintf(stderr, "nhiacct revoke: '%s' is not a session id (32 hex digits)\n",
+			session);
+		return NHI_EXIT_USAGE;
+	}
+	if (ticket != NULL && !nhi_ticket_id_valid(ticket)) {
+		fprintf(stderr, "nhiacct revoke: not a ticket id\n");
+		return NHI_EXIT_USAGE;
+	}
+	if (nhi_cmd_load_conf(ctx, &c) < 0)
+		return NHI_EXIT_USAGE;
+	operator_field(op, sizeof(op));
+	dirfd = nhi_state_dir_open(c.state_dir, false, err, sizeof(err));
+	if (dirfd == -ENOENT) {
+		rc = NHI_EXIT_NO;
+		goto none;
+	}
+	if (dirfd < 0) {
+		fprintf(stderr, "nhiacct revoke: %s\n", err);
+		goto out;
+	}
+	if ((r = nhi_session_list(dirfd, &l)) < 0) {
+		fprintf(stderr, "nhiacct revoke: %s: %s\n", c.state_dir, strerror(-r));
+		goto out;
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		const struct nhi_session *s = &l.v[i];
+		struct nhi_kill_report rep;
+
+		if (session != NULL ? strcmp(s->id, session) != 0 : strcmp(s->ticket, ticket) != 0)
+			continue;
+		if ((r = nhi_session_revoke(&c, dirfd, s, "manual", op, &rep)) < 0) {
+			if (r != -ENOENT)       /* ended meanwhile: not ours to report */
+				fprintf(stderr, "nhiacct revoke: session %s: %s\n", s->id,
+					strerror(-r));
+			continue;
+		}
+		printf("revoked session %s of %s (ticket %s): %zu process(es) terminated, "
+		       "%zu killed\n", s->id, s->user, s->ticket, rep.termed,
+		       rep.killed + rep.uid_killed);
+		done++;
+	}
+	rc = done > 0 ? NHI_EXIT_OK : NHI_EXIT_NO;
+none:
+	if (done == 0)
+		fprintf(stderr, "nhiacct revoke: no live session %s %s\n",
+			session ? "with id" : "under ticket", session ? session : ticket);
+out:
+	nhi_session_list_free(&l);
+	if (dirfd >= 0)
+		close(dirfd);
+	nhi_conf_free(&c);
+	return rc;
+}
