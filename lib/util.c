@@ -81,7 +81,8 @@ nhi_strv_contains(const struct nhi_strv *sv, const char *s)
 	return false;
 }
 
-/* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid. */
+/* Length of the valid, printable UTF-8 sequence at p (1..4), or 0 if it is
+ * invalid or a character that must not reach a terminal as it is. */
 static size_t
 utf8_len(const unsigned char *p)
 {
@@ -108,6 +109,14 @@ utf8_len(const unsigned char *p)
 	if (n == 4 && p[0] == 0xf0 && p[1] < 0x90)
 		return 0;
 	if (n == 4 && p[0] == 0xf4 && p[1] >= 0x90)
+		return 0;
+	/* C1 controls (U+0080..U+009F; 0x9b is CSI on 8-bit terminals) */
+	if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0)
+		return 0;
+	/* bidi embeddings, overrides and isolates (U+202A..U+202E,
+	 * U+2066..U+2069) reorder what a reviewer reads on screen */
+	if (n == 3 && p[0] == 0xe2 && ((p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae) ||
+				       (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)))
 		return 0;
 	return n;
 }

@@ -306,10 +306,22 @@ test_strv_split_bound_e2big(void **state)
 	free(big);
 }
 
+static void
+test_escape_c1_and_bidi_controls(void **state)
+{
+	char out[128];
+
+	(void)state;
+	/* U+009B (CSI on 8-bit terminals) and U+202E (right-to-left override) */
+	nhi_escape(out, sizeof(out), "a\xc2\x9b" "31mb\xe2\x80\xae" "c\xc3\xa9");
+	assert_string_equal(out, "a\\xc2\\x9b31mb\\xe2\\x80\\xaec\xc3\xa9");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_escape_c1_and_bidi_controls),
 		cmocka_unit_test(test_escape_plain_text_unchanged),
 		cmocka_unit_test(test_escape_newline),
 		cmocka_unit_test(test_escape_esc),
