@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A stand-in for nhiacct_http.so for fuzz_lookup: the same ABI (nhi.h,
+ * NHI_BACKEND_SYMBOL), but lookup() answers with whatever document the
+ * fuzzer handed over through nhi_fuzz_set_answer().  Loaded by the core's
+ * own nhi_backend_get() (backend = http, NHIACCT_BACKEND_DIR pointing here),
+ * so the lookup choice in gate.c runs exactly as in the module, without a
+ * network in the loop.
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include "nhi.h"
+
+void nhi_fuzz_set_answer(json_t *docs);
+
+static json_t *answer;
+
+void
+nhi_fuzz_set_answer(json_t *docs)
+{
+	answer = docs;
+}
+
+static int
+fetch(const struct nhi_conf *c, const char *id, json_t **doc, char *err, size_t errsz)
+{
+	(void)c, (void)id;
+	*doc = NULL;
+	snprintf(err, errsz, "fuzz backend: no fetch");
+	return -ENOENT;
+}
+
+static int
+lookup(const struct nhi_conf *c, const char *user, const char *host, json_t **docs,
+       char *err, size_t errsz)
+{
+	(void)c, (void)user, (void)host;
+	*docs = NULL;
+	if (answer == NULL) {
+		snprintf(err, errsz, "fuzz backend: no answer");
+		return -EIO;
+	}
+	*docs = json_incref(answer);
+	return 0;
+}
+
+static const struct nhi_backend_ops ops = {
+	.name = "fuzz",
+	.fetch = fetch,
+	.lookup = lookup,
+};
+
+const struct nhi_backend_module nhi_backend_http_ops = { NHI_BACKEND_ABI, &ops };
