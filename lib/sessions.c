@@ -774,7 +774,8 @@ nhi_proc_descendants(pid_t root, struct nhi_proc_set *out)
 	out->n = 0;
 	if ((r = proc_all(&all, &n)) < 0)
 		return r;
-	qsort(all, n, sizeof(*all), cmp_pid);
+	if (n > 1)
+		qsort(all, n, sizeof(*all), cmp_pid);
 	for (size_t i = 0; i < n; i++) {
 		pid_t q = all[i].ppid;
 		size_t depth = 0;

@@ -295,10 +295,12 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (!answered && p.conf.prompt &&
 	    pam_prompt(pamh, PAM_PROMPT_ECHO_ON, &answer, "Access ticket: ") == PAM_SUCCESS &&
 	    answer != NULL) {
-		char *a = answer + strspn(answer, " \t");
+		char *a = answer + strspn(answer, " \t"), *e = a + strlen(a);
 
 		answered = true;
-		a[strcspn(a, " \t\r\n")] = '\0';
+		/* trim the ends only: "CHG-1 junk" is not CHG-1 */
+		while (e > a && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+			*--e = '\0';
 		/* An empty answer leaves the choice to lookup.  An id that
 		 * breaks the syntax is never stored as given: a marker makes
 		 * the account phase say bad_ticket_id. */

@@ -128,6 +128,26 @@ fill_session(struct nhi_pam *p, const struct nhi_result *res, int64_t now,
 	return 0;
 }
 
+/*
+ * A granted login whose session cannot be registered (state_dir unusable)
+ * is refused: the journal says so, or it would show a grant and then
+ * nothing.  The state directory is configuration, hence config_error.
+ */
+static void
+deny_unregistered(struct nhi_pam *p, const struct nhi_result *res)
+{
+	struct nhi_record rec = { .event = NHI_EV_DENY, .duration = -1, .priority = LOG_ERR,
+				  .reason = nhi_reason_name(NHI_DENY_CONFIG_ERROR),
+				  .message = NULL };
+
+	rec.ticket = &res->ticket;
+	rec.ticket_id = res->ticket_id;
+	rec.extra = "NHIACCT_NOTE=state_dir";
+	nhi_pam_record(p, &rec);
+	if (nhi_audit(&rec) < 0)
+		pam_syslog(p->pamh, LOG_ERR, "deny record for %s not written", p->user);
+}
+
 /* Steps 1-3 of the comment at the top, for a granted vendor. */
 static int
 open_granted(struct nhi_pam *p, const struct nhi_result *res)
@@ -180,6 +200,7 @@ open_granted(struct nhi_pam *p, const struct nhi_result *res)
 			pam_syslog(p->pamh, LOG_ERR, "%s", err);
 		nhi_pam_tell(p, PAM_ERROR_MSG, "nhiacct: the session could not be registered; "
 			     "access refused");
+		deny_unregistered(p, res);
 		r = PAM_SESSION_ERR;
 		goto out;
 	}

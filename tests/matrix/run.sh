@@ -393,6 +393,8 @@ state_case() { # CASE DIR
 		bad "$1" "the vendor was not told: $(r "$1" .msgs)"
 	check_msgs_clean "$1"
 	jnone NHIACCT_RHOST="$1" NHIACCT_EVENT=open 0.2 2>/dev/null || bad "$1" "an open record was written"
+	jwait NHIACCT_RHOST="$1" NHIACCT_EVENT=deny NHIACCT_REASON=config_error PRIORITY=3 >/dev/null 2>&1 ||
+		bad "$1" "no deny record (config_error) for the refused session"
 }
 state_case state-dir-loose "$T/run-loose"
 state_case state-dir-other-owner "$T/run-owner"

@@ -99,7 +99,10 @@ account  required  pam_deny.so
 session  required  pam_deny.so
 S
 
-run() {
+# pam_wrapper and nss_wrapper are preloaded into the test binary only (not
+# into with-journald.sh, unshare, mount or journald: pam_wrapper makes a
+# /tmp/pam.X folder in every process it is loaded into, of 62 names).
+wrapped() {
 	env LD_PRELOAD="libpam_wrapper.so:libnss_wrapper.so" PAM_WRAPPER=1 \
 	    PAM_WRAPPER_SERVICE_DIR="$T/services" \
 	    NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
@@ -108,7 +111,9 @@ run() {
 
 rc=0
 note "with a private journald: every path, records read back"
-run NHI_TEST_JOURNAL=1 "$NHI_TOP/tests/lib/with-journald.sh" "$BIN" || rc=1
+"$NHI_TOP/tests/lib/with-journald.sh" env T="$T" BUILD="$BUILD" BIN="$BIN" NHI_TEST_JOURNAL=1 \
+	bash -c "$(declare -f wrapped); wrapped \"\$BIN\"" || rc=1
 note "without a journald: audit = required refuses"
-run NHI_TEST_MODE=nojournal "$NHI_TOP/tests/lib/with-journald.sh" --no-journald "$BIN" || rc=1
+"$NHI_TOP/tests/lib/with-journald.sh" --no-journald env T="$T" BUILD="$BUILD" BIN="$BIN" \
+	NHI_TEST_MODE=nojournal bash -c "$(declare -f wrapped); wrapped \"\$BIN\"" || rc=1
 exit $rc

@@ -177,8 +177,8 @@ wait_record(const char *event, const char *user, uint64_t since)
 				const char *eq = memchr(d, '=', l);
 				if (eq == NULL)
 					continue;
-				json_object_set_new(found, strndup(d, (size_t)(eq - (const char *)d)),
-						    json_stringn(eq + 1, l - (size_t)(eq + 1 - (const char *)d)));
+				json_object_setn_new(found, d, (size_t)(eq - (const char *)d),
+						     json_stringn(eq + 1, l - (size_t)(eq + 1 - (const char *)d)));
 			}
 		}
 		if (found == NULL)
