@@ -1090,8 +1090,8 @@ nhi_session_tell(const struct nhi_session *s, const char *msg)
 
 /* ---- ending sessions ------------------------------------------------------ */
 
-static void
-ticket_of(const struct nhi_session *s, struct nhi_ticket *t)
+void
+nhi_session_ticket(const struct nhi_session *s, struct nhi_ticket *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->id = s->ticket;
@@ -1230,7 +1230,7 @@ revoke_finish(struct nhi_conf *c, int dirfd, const struct nhi_session *s, const 
 		   !uid_has_sessions(dirfd, s->uid);
 	if ((r = term_finish(s->uid, t, until_ms, kill_uid)) < 0)
 		nhi_log(LOG_WARNING, "session %s: ending its processes: %s", s->id, strerror(-r));
-	ticket_of(s, &tk);
+	nhi_session_ticket(s, &tk);
 	record_of(c, s, NHI_EV_REVOKE, &tk, &rec);
 	rec.reason = reason;
 	rec.duration = duration_of(s);
@@ -1268,7 +1268,7 @@ nhi_session_close_stale(struct nhi_conf *c, int dirfd, const struct nhi_session 
 
 	if ((r = nhi_session_remove(dirfd, s->id)) < 0)
 		return r;
-	ticket_of(s, &t);
+	nhi_session_ticket(s, &t);
 	record_of(c, s, NHI_EV_CLOSE, &t, &rec);
 	rec.duration = duration_of(s);
 	rec.extra = "NHIACCT_NOTE=stale";
@@ -1339,7 +1339,7 @@ warn(struct nhi_watch *w, struct nhi_session *s, int64_t now)
 		 "(%s); save your work. ***\r\n", s->ticket,
 		 nhi_format_duration(s->not_after - now, left, sizeof(left)), until);
 	n = nhi_session_tell(s, msg);
-	ticket_of(s, &t);
+	nhi_session_ticket(s, &t);
 	record_of(w->conf, s, NHI_EV_WARN, &t, &rec);
 	if ((r = nhi_audit(&rec)) < 0)
 		nhi_log(LOG_ERR, "warn record of session %s not written: %s", s->id, strerror(-r));

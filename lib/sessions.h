@@ -46,6 +46,9 @@ struct nhi_session {
 };
 
 void nhi_session_free(struct nhi_session *s);   /* resets to zero */
+/* The ticket part of a journal record, from a session record: t borrows
+ * s's strings (do not nhi_ticket_free it). */
+void nhi_session_ticket(const struct nhi_session *s, struct nhi_ticket *t);
 
 /* 32 lowercase hex digits from getrandom(2) into id (NUL-terminated). */
 int nhi_session_new_id(char id[NHI_SESSION_ID_LEN + 1]);

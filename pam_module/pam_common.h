@@ -28,6 +28,7 @@ void nhi_pam_end(struct nhi_pam *p);
 void nhi_pam_tell(struct nhi_pam *p, int style, const char *line);
 void nhi_pam_record(struct nhi_pam *p, struct nhi_record *rec);
 int nhi_pam_conf_refusal(struct nhi_pam *p);
+int nhi_pam_vendor(struct nhi_pam *p);
 int nhi_pam_decide(struct nhi_pam *p, bool tell, struct nhi_result **out);
 
 #endif

@@ -140,15 +140,17 @@ nhi_pam_conf_refusal(struct nhi_pam *p)
 	return PAM_PERM_DENIED;
 }
 
-/* 1 vendor, 0 not, or a PAM code (negative) on a lookup failure. */
-static int
-vendor(struct nhi_pam *p)
+/* 1 vendor, 0 not, -1 when the groups cannot be looked up (conf_err says
+ * why, and it is logged). */
+int
+nhi_pam_vendor(struct nhi_pam *p)
 {
 	int r = nhi_is_vendor(&p->conf, p->user);
 
 	if (r < 0) {
-		snprintf(p->conf_err, sizeof(p->conf_err), "cannot look up groups of %s: %s",
+		snprintf(p->conf_err, sizeof(p->conf_err), "cannot look up the groups of %s: %s",
 			 p->user, strerror(-r));
+		pam_syslog(p->pamh, LOG_ERR, "%s", p->conf_err);
 		return -1;
 	}
 	return r;
@@ -235,7 +237,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		r = nhi_pam_conf_refusal(&p);
 		goto out;
 	}
-	if ((v = vendor(&p)) < 0) {
+	if ((v = nhi_pam_vendor(&p)) < 0) {
 		r = nhi_pam_conf_refusal(&p);
 		goto out;
 	}
@@ -287,7 +289,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	int r;
 
 	if (nhi_pam_begin(&p, pamh, flags, argc, argv) != PAM_SUCCESS || p.conf_bad ||
-	    vendor(&p) != 1) {
+	    nhi_pam_vendor(&p) != 1) {
 		r = PAM_IGNORE;        /* the account phase refuses a bad config */
 		goto out;
 	}

@@ -72,29 +72,6 @@ putenvf(pam_handle_t *pamh, const char *name, const char *value)
 	return pam_putenv(pamh, buf);
 }
 
-/* The ticket part of a journal record, from a session record. */
-static void
-ticket_of(const struct nhi_session *s, struct nhi_ticket *t)
-{
-	memset(t, 0, sizeof(*t));
-	t->id = s->ticket;
-	t->approver = s->approver;
-	t->has_not_after = true;
-	t->not_after = s->not_after;
-}
-
-/* 1 vendor, 0 not, -1 lookup failure (logged). */
-static int
-vendor(struct nhi_pam *p)
-{
-	int r = nhi_is_vendor(&p->conf, p->user);
-
-	if (r < 0)
-		pam_syslog(p->pamh, LOG_ERR, "cannot look up the groups of %s: %s", p->user,
-			   strerror(-r));
-	return r < 0 ? -1 : r;
-}
-
 /* Fills s from the grant and this process; s->id already set. */
 static int
 fill_session(struct nhi_pam *p, const struct nhi_result *res, int64_t now,
@@ -249,7 +226,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		r = PAM_SESSION_ERR;
 		goto out;
 	}
-	if ((v = vendor(&p)) <= 0) {
+	if ((v = nhi_pam_vendor(&p)) <= 0) {
 		r = v == 0 ? PAM_IGNORE : PAM_SESSION_ERR;
 		goto out;
 	}
@@ -292,7 +269,7 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		r = PAM_SESSION_ERR;
 		goto out;
 	}
-	if ((v = vendor(&p)) <= 0) {
+	if ((v = nhi_pam_vendor(&p)) <= 0) {
 		r = v == 0 ? PAM_IGNORE : PAM_SESSION_ERR;
 		goto out;
 	}
@@ -336,7 +313,7 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out;
 	}
 	(void)nhi_conf_host(&p.conf);
-	ticket_of(&s, &t);
+	nhi_session_ticket(&s, &t);
 	rec.ticket = &t;
 	rec.session = s.id;
 	rec.duration = (int64_t)time(NULL) - s.opened;
