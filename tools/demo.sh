@@ -109,6 +109,8 @@ if [ -n "${NHI_PRIVATE_NS:-}" ]; then
 	printf '\n\033[1m$ journalctl -o verbose NHIACCT_TICKET=CHG-1042   # one record, every field\033[0m\n'
 	journalctl -q --no-pager -o verbose NHIACCT_TICKET=CHG-1042 |
 		grep -E '^\s+(MESSAGE|PRIORITY|SYSLOG_IDENTIFIER|NHIACCT_[A-Z_]+)=' | sed 's/^ */  /'
+	printf '\n\033[1m$ nhiacct review --since today   # what a reviewer reads\033[0m\n'
+	"$BUILD/nhiacct" review --since today | sed 's/^/  /'
 else
 	echo
 	echo "(run 'make demo' as root to see the journal records, written to a private journald)"
