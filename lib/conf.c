@@ -346,17 +346,44 @@ trim(char *s)
 	return s;
 }
 
-/* Reads all of fd, at most max bytes; -EFBIG beyond.  Caller frees *buf. */
+/*
+ * Reads all of fd, at most max bytes; -EFBIG beyond.  Caller frees *buf.
+ * The buffer starts at the file's size (a login reads a few KiB, not the
+ * bound) and grows, up to the bound, if the file grows while it is read.
+ */
 static int
 read_bounded(int fd, size_t max, char **buf, size_t *len)
 {
-	size_t n = 0;
-	char *b = malloc(max + 1);
+	struct stat st;
+	size_t n = 0, cap;
+	char *b;
 
-	if (b == NULL)
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (st.st_size > (off_t)max)
+		return -EFBIG;
+	cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+	if ((b = malloc(cap + 1)) == NULL)
 		return -ENOMEM;
 	for (;;) {
-		ssize_t k = read(fd, b + n, max + 1 - n);
+		ssize_t k;
+
+		if (n == cap) {
+			size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			char *nb;
+
+			if (ncap == cap) {
+				free(b);
+				return -EFBIG;
+			}
+			if ((nb = realloc(b, ncap + 1)) == NULL) {
+				free(b);
+				return -ENOMEM;
+			}
+			b = nb;
+			cap = ncap;
+		}
+		k = read(fd, b + n, cap - n);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0) {
