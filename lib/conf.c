@@ -140,16 +140,12 @@ valid_pointer(const char *v)
 	return true;
 }
 
+/* An https:// URL without blanks that contains the placeholder `need`. */
 static bool
-valid_url(const char *v, const char *need1, const char *need2)
+valid_url(const char *v, const char *need)
 {
-	if (strncmp(v, "https://", 8) != 0 || v[8] == '\0' || has_blank_or_ctrl(v))
-		return false;
-	if (need1 != NULL && strstr(v, need1) == NULL)
-		return false;
-	if (need2 != NULL && strstr(v, need2) == NULL)
-		return false;
-	return true;
+	return strncmp(v, "https://", 8) == 0 && v[8] != '\0' && !has_blank_or_ctrl(v) &&
+	       strstr(v, need) != NULL;
 }
 
 static int
@@ -208,12 +204,28 @@ out:
 	return r;
 }
 
+/* The keys whose value is an absolute path, and where each is kept. */
+static char **
+path_key(struct nhi_conf *c, const char *key)
+{
+	if (strcmp(key, "ticket_dir") == 0)
+		return &c->ticket_dir;
+	if (strcmp(key, "state_dir") == 0)
+		return &c->state_dir;
+	if (strcmp(key, "token_file") == 0)
+		return &c->token_file;
+	if (strcmp(key, "ca_file") == 0)
+		return &c->ca_file;
+	return NULL;
+}
+
 #define BAD(...) do { if (err) snprintf(err, errsz, __VA_ARGS__); return -EINVAL; } while (0)
 
 int
 nhi_conf_set(struct nhi_conf *c, const char *key, const char *v,
 	     char *err, size_t errsz)
 {
+	char **path;
 	int r = 0;
 
 	if (err && errsz)
@@ -245,18 +257,16 @@ nhi_conf_set(struct nhi_conf *c, const char *key, const char *v,
 			c->backend = NHI_BACKEND_HTTP;
 		else
 			BAD("backend: '%s' is neither 'file' nor 'http'", v);
-	} else if (strcmp(key, "ticket_dir") == 0 || strcmp(key, "state_dir") == 0 ||
-		   strcmp(key, "token_file") == 0 || strcmp(key, "ca_file") == 0) {
+	} else if ((path = path_key(c, key)) != NULL) {
 		if (v[0] != '/' || has_blank_or_ctrl(v) || strlen(v) > 1024)
 			BAD("%s: '%s' is not an absolute path", key, v);
-		r = set_str(key[0] == 't' ? (key[1] == 'i' ? &c->ticket_dir : &c->token_file)
-			    : key[0] == 's' ? &c->state_dir : &c->ca_file, v);
+		r = set_str(path, v);
 	} else if (strcmp(key, "url") == 0) {
-		if (!valid_url(v, "{id}", NULL))
+		if (!valid_url(v, "{id}"))
 			BAD("url: needs an https:// URL containing {id}");
 		r = set_str(&c->url, v);
 	} else if (strcmp(key, "lookup_url") == 0) {
-		if (!valid_url(v, "{user}", NULL))
+		if (!valid_url(v, "{user}"))
 			BAD("lookup_url: needs an https:// URL containing {user} (and usually {host})");
 		r = set_str(&c->lookup_url, v);
 	} else if (strcmp(key, "proxy") == 0) {

@@ -141,7 +141,7 @@ nhi_pam_conf_refusal(struct nhi_pam *p)
 }
 
 /* 1 vendor, 0 not, -1 when the groups cannot be looked up (conf_err says
- * why, and it is logged). */
+ * why; the caller logs it, once, the way its phase fails). */
 int
 nhi_pam_vendor(struct nhi_pam *p)
 {
@@ -150,7 +150,6 @@ nhi_pam_vendor(struct nhi_pam *p)
 	if (r < 0) {
 		snprintf(p->conf_err, sizeof(p->conf_err), "cannot look up the groups of %s: %s",
 			 p->user, strerror(-r));
-		pam_syslog(p->pamh, LOG_ERR, "%s", p->conf_err);
 		return -1;
 	}
 	return r;
@@ -266,9 +265,12 @@ publickey_done(pam_handle_t *pamh)
 {
 	const char *info = pam_getenv(pamh, "SSH_AUTH_INFO_0");
 
-	for (const char *l = info; l != NULL && *l != '\0'; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+	for (const char *l = info; l != NULL; l = strchr(l, '\n')) {
+		if (*l == '\n')
+			l++;
 		if (strncmp(l, "publickey ", 10) == 0)
 			return true;
+	}
 	return false;
 }
 

@@ -72,6 +72,28 @@ putenvf(pam_handle_t *pamh, const char *name, const char *value)
 	return pam_putenv(pamh, buf);
 }
 
+/*
+ * Whether the session phase has anything to do: PAM_SUCCESS for a vendor,
+ * PAM_IGNORE for everyone else, PAM_SESSION_ERR (logged) when the
+ * configuration is bad or the user's groups cannot be looked up; the account
+ * phase refused such a login already, and no session opens on it.
+ */
+static int
+session_of_vendor(struct nhi_pam *p)
+{
+	int v;
+
+	if (p->conf_bad) {
+		pam_syslog(p->pamh, LOG_ERR, "config_error: %s", p->conf_err);
+		return PAM_SESSION_ERR;
+	}
+	if ((v = nhi_pam_vendor(p)) < 0) {
+		pam_syslog(p->pamh, LOG_ERR, "%s", p->conf_err);
+		return PAM_SESSION_ERR;
+	}
+	return v == 1 ? PAM_SUCCESS : PAM_IGNORE;
+}
+
 /* Fills s from the grant and this process; s->id already set. */
 static int
 fill_session(struct nhi_pam *p, const struct nhi_result *res, int64_t now,
@@ -216,20 +238,12 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct nhi_result *own = NULL;
 	const struct nhi_result *res;
 	struct nhi_pam p;
-	int r, v;
+	int r;
 
 	if ((r = nhi_pam_begin(&p, pamh, flags, argc, argv)) != PAM_SUCCESS)
 		goto out;
-	if (p.conf_bad) {
-		/* the account phase refused already; never open on a bad config */
-		pam_syslog(pamh, LOG_ERR, "config_error: %s", p.conf_err);
-		r = PAM_SESSION_ERR;
+	if ((r = session_of_vendor(&p)) != PAM_SUCCESS)
 		goto out;
-	}
-	if ((v = nhi_pam_vendor(&p)) <= 0) {
-		r = v == 0 ? PAM_IGNORE : PAM_SESSION_ERR;
-		goto out;
-	}
 	(void)nhi_conf_host(&p.conf);   /* for the records' NHIACCT_HOST */
 	if (pam_get_data(pamh, DATA_GRANT, &data) == PAM_SUCCESS && data != NULL) {
 		res = data;
@@ -259,20 +273,13 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct nhi_ticket t;
 	struct nhi_pam p;
 	char err[256];
-	int dirfd = -1, r, e, v;
+	int dirfd = -1, r, e;
 
 	memset(&s, 0, sizeof(s));
 	if ((r = nhi_pam_begin(&p, pamh, flags, argc, argv)) != PAM_SUCCESS)
 		goto out;
-	if (p.conf_bad) {
-		pam_syslog(pamh, LOG_ERR, "config_error: %s", p.conf_err);
-		r = PAM_SESSION_ERR;
+	if ((r = session_of_vendor(&p)) != PAM_SUCCESS)
 		goto out;
-	}
-	if ((v = nhi_pam_vendor(&p)) <= 0) {
-		r = v == 0 ? PAM_IGNORE : PAM_SESSION_ERR;
-		goto out;
-	}
 	if (pam_get_data(pamh, DATA_SESSION, &data) == PAM_SUCCESS && data != NULL)
 		id = data;
 	else

@@ -103,7 +103,7 @@ struct tk {
 static void
 ticket(const struct tk *k)
 {
-	char path[512], nb[32], na[32], win[128] = "", body[4096];
+	char path[512], nb[32], na[32], body[4096];
 	json_t *doc = json_object(), *scope = json_object(), *w = json_object();
 	char *dump;
 
@@ -120,7 +120,6 @@ ticket(const struct tk *k)
 	if (k->na_rel != NO_TIME)
 		json_object_set_new(w, "not_after", json_string(iso(now0 + k->na_rel, na)));
 	json_object_set_new(doc, "window", w);
-	(void)win;
 	dump = json_dumps(doc, JSON_INDENT(2));
 	snprintf(body, sizeof(body), "%s\n", dump);
 	snprintf(path, sizeof(path), "%s/tickets/%s.json", T, k->id);
