@@ -74,6 +74,8 @@ cmd_check(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 	struct nhi_conf c;
 	int64_t now = (int64_t)time(NULL);
 	const char *ticket = NULL;
+	struct nhi_identity id;
+	char why[512];
 	int ch, v, rc;
 
 	optind = 1;
@@ -105,16 +107,20 @@ cmd_check(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 		nhi_conf_free(&c);
 		return NHI_EXIT_USAGE;
 	}
-	v = nhi_is_vendor(&c, login.user);
-	if (v <= 0) {
+	v = nhi_classify(&c, login.user, &id, why, sizeof(why));
+	if (v != NHI_CLASS_VENDOR) {
 		if (v < 0)
-			fprintf(stderr, "nhiacct check: cannot look up the groups of %s\n", login.user);
+			printf("config_error: %s;\n  pam_nhiacct refuses %s (and every user but "
+			       "exempt_users)\n", why, login.user);
 		else
-			printf("ignored: %s is not a vendor (not in vendor_users or vendor_groups);\n"
-			       "  pam_nhiacct returns PAM_IGNORE and writes nothing\n", login.user);
+			printf("ignored: %s is %s;\n  pam_nhiacct returns PAM_IGNORE and writes "
+			       "nothing\n", login.user, v == NHI_CLASS_EXEMPT ?
+			       "in exempt_users (break-glass)" :
+			       "not a vendor (not in vendor_users or vendor_groups)");
 		nhi_conf_free(&c);
 		return v < 0 ? NHI_EXIT_USAGE : NHI_EXIT_OK;
 	}
+	login.user = id.name;   /* the account as the name service spells it */
 	login.host = NULL;      /* nhi_evaluate takes it from the configuration */
 	nhi_evaluate(&c, &login, ticket, now, &res);
 	print_result(&res);

@@ -15,7 +15,7 @@
 
 #include "cmd.h"
 #include "nhi.h"
-#include "sessions.h"
+#include "revoke.h"
 
 static int
 revoke_usage(FILE *f)
@@ -130,15 +130,15 @@ cmd_revoke(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 
 		if (session != NULL ? strcmp(s->id, session) != 0 : strcmp(s->ticket, ticket) != 0)
 			continue;
-		if ((r = nhi_session_revoke(&c, dirfd, s, "manual", op, &rep)) < 0) {
+		if ((r = nhi_session_revoke(&c, dirfd, s, "manual", op, true, &rep)) < 0) {
 			if (r != -ENOENT)       /* ended meanwhile: not ours to report */
 				fprintf(stderr, "nhiacct revoke: session %s: %s\n", s->id,
 					strerror(-r));
 			continue;
 		}
-		printf("revoked session %s of %s (ticket %s): %zu process(es) terminated, "
-		       "%zu killed\n", s->id, s->user, s->ticket, rep.termed,
-		       rep.killed + rep.uid_killed);
+		printf("revoked session %s of %s (ticket %s): %zu process(es) ended, %s\n",
+		       s->id, s->user, s->ticket, rep.ended,
+		       rep.connected ? "was connected" : "after logout");
 		done++;
 	}
 	rc = done > 0 ? NHI_EXIT_OK : NHI_EXIT_NO;

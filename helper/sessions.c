@@ -14,7 +14,7 @@
 
 #include "cmd.h"
 #include "nhi.h"
-#include "sessions.h"
+#include "session_store.h"
 
 static int
 sessions_usage(FILE *f)
@@ -38,6 +38,7 @@ print_json(const struct nhi_session *s, int64_t now)
 	if (nhi_session_to_json(s, &o) == 0 &&
 	    json_object_set_new(o, "left", json_integer(s->not_after > now ?
 							 s->not_after - now : 0)) == 0 &&
+	    json_object_set_new(o, "state", json_string(s->closed ? "closed" : "open")) == 0 &&
 	    (text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS)) != NULL)
 		printf("%s\n", text);
 	free(text);
@@ -85,8 +86,8 @@ cmd_sessions(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 		return NHI_EXIT_USAGE;
 	}
 	if (!json)
-		printf("%-32s  %-16s  %-20s  %-20s  %-8s  %s\n", "SESSION", "USER", "TICKET",
-		       "NOT_AFTER", "LEFT", "PID");
+		printf("%-32s  %-16s  %-20s  %-20s  %-8s  %-6s  %s\n", "SESSION", "USER",
+		       "TICKET", "NOT_AFTER", "LEFT", "STATE", "PID");
 	for (size_t i = 0; i < l.n; i++) {
 		const struct nhi_session *s = &l.v[i];
 		char na[NHI_TIME_BUF], left[32], user[64];
@@ -99,9 +100,10 @@ cmd_sessions(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 			nhi_format_duration(s->not_after - now, left, sizeof(left));
 		else
 			snprintf(left, sizeof(left), "overdue");
-		printf("%-32s  %-16s  %-20s  %-20s  %-8s  %d\n", s->id,
+		printf("%-32s  %-16s  %-20s  %-20s  %-8s  %-6s  %d\n", s->id,
 		       nhi_escape(user, sizeof(user), s->user), s->ticket,
-		       nhi_format_time(s->not_after, na, sizeof(na)), left, (int)s->pid);
+		       nhi_format_time(s->not_after, na, sizeof(na)), left,
+		       s->closed ? "closed" : "open", (int)s->pid);
 	}
 	nhi_session_list_free(&l);
 	if (dirfd >= 0)

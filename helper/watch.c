@@ -28,7 +28,8 @@
 
 #include "cmd.h"
 #include "nhi.h"
-#include "sessions.h"
+#include "proc.h"
+#include "watch.h"
 
 static int
 watch_usage(FILE *f)
@@ -84,13 +85,13 @@ cmd_watch(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 	};
 	struct nhi_watch w = { .dirfd = -1 };
 	struct nhi_conf c;
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
 	sigset_t mask;
 	uint64_t wd_usec = 0;
 	int64_t wd_ms = -1, last_wd = 0;
 	int ifd = -1, sfd = -1, tfd = -1, ch, r, rc = NHI_EXIT_USAGE;
 	bool ready = false;
-	char err[512];
+	char err[512], why[256];
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -122,6 +123,13 @@ cmd_watch(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec >= 2000)
 		wd_ms = (int64_t)(wd_usec / 2000);      /* half the interval */
+	/* "cannot read /proc/PID" must never mean "gone": say it loudly */
+	if (nhi_proc_visible_all(why, sizeof(why)) < 0 && why[0] != '\0') {
+		nhi_log(LOG_ERR, "%s: processes of other users cannot be listed; sessions are "
+			"still ended by uid and through logind, but process counts and warnings "
+			"may be short (give the service CAP_SYS_PTRACE)", why);
+		sd_notifyf(0, "STATUS=degraded: %s", why);
+	}
 	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = ifd, .events = POLLIN };
 	pfd[2] = (struct pollfd){ .fd = tfd, .events = POLLIN };
@@ -142,19 +150,21 @@ cmd_watch(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 			   "since start", ready ? "" : "READY=1\n", w.live.n, w.revoked, w.warned,
 			   w.stale);
 		ready = true;
-		timeout = -1;
+		timeout = nhi_watch_recheck_left_ms(&w);
+		pfd[3] = (struct pollfd){ .fd = nhi_watch_recheck_fd(&w), .events = POLLIN };
 		if (wd_ms > 0) {
 			int64_t t = mono_ms();
 			if (t - last_wd >= wd_ms) {
 				sd_notify(0, "WATCHDOG=1");
 				last_wd = t;
 			}
-			timeout = wd_ms - (t - last_wd);
+			if (timeout < 0 || wd_ms - (t - last_wd) < timeout)
+				timeout = wd_ms - (t - last_wd);
 			if (timeout < 0)
 				timeout = 0;
 		}
 		for (;;) {
-			r = poll(pfd, 3, (int)timeout);
+			r = poll(pfd, 4, (int)timeout);
 			if (r >= 0 || errno != EINTR)
 				break;
 		}
@@ -180,6 +190,8 @@ cmd_watch(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 			drain(ifd);
 		if (pfd[2].revents & POLLIN)
 			drain(tfd);     /* ECANCELED (clock set) too: recompute */
+		if (nhi_watch_recheck_fd(&w) >= 0)
+			(void)nhi_watch_recheck_collect(&w, (int64_t)time(NULL));
 	}
 out:
 	if (tfd >= 0)

@@ -165,6 +165,14 @@ nhi_audit(const struct nhi_record *rec)
 		snprintf(dur, sizeof(dur), "%" PRId64, rec->duration);
 		add(&f, "NHIACCT_DURATION", dur);
 	}
+	add(&f, "NHIACCT_NOTE", rec->note);
+	if (rec->has_processes) {
+		char np[24];
+
+		snprintf(np, sizeof(np), "%" PRIu64, rec->processes);
+		add(&f, "NHIACCT_PROCESSES", np);
+	}
+	add(&f, "NHIACCT_CONNECTED", rec->connected);
 	if (rec->extra != NULL && strchr(rec->extra, '=') != NULL && f.n < FIELDS_MAX) {
 		if ((f.iov[f.n].iov_base = strdup(rec->extra)) == NULL)
 			f.oom = true;

@@ -64,7 +64,8 @@ nhi_conf_init(struct nhi_conf *c)
 	c->check_perms = true;
 	if (set_str(&c->ticket_dir, NHI_DEFAULT_TICKET_DIR) < 0 ||
 	    set_str(&c->state_dir, NHI_DEFAULT_STATE_DIR) < 0 ||
-	    nhi_strv_push(&c->approved_states, "approved") < 0)
+	    nhi_strv_push(&c->approved_states, "approved") < 0 ||
+	    nhi_strv_push(&c->exempt_users, "root") < 0)
 		goto oom;
 	for (int f = 0; f < NHI_FIELD_MAX; f++)
 		if (set_str(&c->field[f], field_defaults[f]) < 0)
@@ -83,6 +84,7 @@ nhi_conf_free(struct nhi_conf *c)
 	free(c->path);
 	nhi_strv_free(&c->vendor_groups);
 	nhi_strv_free(&c->vendor_users);
+	nhi_strv_free(&c->exempt_users);
 	free(c->host);
 	free(c->ticket_dir);
 	free(c->url);
@@ -234,6 +236,8 @@ nhi_conf_set(struct nhi_conf *c, const char *key, const char *v,
 		r = nhi_strv_split(&c->vendor_groups, v);
 	else if (strcmp(key, "vendor_users") == 0)
 		r = nhi_strv_split(&c->vendor_users, v);
+	else if (strcmp(key, "exempt_users") == 0)
+		r = nhi_strv_split(&c->exempt_users, v);
 	else if (strcmp(key, "approvers") == 0)
 		r = nhi_strv_split(&c->approvers, v);
 	else if (strcmp(key, "approved_states") == 0) {

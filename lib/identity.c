@@ -4,6 +4,7 @@
  * calls (a PAM application may be threaded), buffers grown up to a bound.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdlib.h>
@@ -14,6 +15,19 @@
 
 #define NSS_BUF_MAX   (1024 * 1024)
 #define GROUPS_MAX    4096
+
+/*
+ * "Not found" is a return of 0 with no entry, nothing else: glibc passes a
+ * failing service's errno through (sssd down: ENOENT), and a failure must
+ * never read as "no such user" or "no such group" (fail closed).
+ */
+static int
+lookup_result(int r, bool found)
+{
+	if (r != 0)
+		return r == ENOENT || r == ESRCH ? -EIO : -r;
+	return found ? 0 : -ENOENT;
+}
 
 static int
 get_pw(const char *user, struct passwd *pw, char **buf)
@@ -32,9 +46,27 @@ get_pw(const char *user, struct passwd *pw, char **buf)
 			break;
 		sz *= 2;
 	}
-	if (r != 0)
-		return -r;
-	return res != NULL ? 0 : -ENOENT;
+	return lookup_result(r, res != NULL);
+}
+
+static int
+get_pw_uid(uid_t uid, struct passwd *pw, char **buf)
+{
+	size_t sz = 4096;
+	struct passwd *res = NULL;
+	int r;
+
+	for (;;) {
+		char *nb = realloc(*buf, sz);
+		if (nb == NULL)
+			return -ENOMEM;
+		*buf = nb;
+		r = getpwuid_r(uid, pw, *buf, sz, &res);
+		if (r != ERANGE || sz >= NSS_BUF_MAX)
+			break;
+		sz *= 2;
+	}
+	return lookup_result(r, res != NULL);
 }
 
 static int
@@ -54,9 +86,7 @@ get_gr(const char *group, struct group *gr, char **buf)
 			break;
 		sz *= 2;
 	}
-	if (r != 0)
-		return -r;
-	return res != NULL ? 0 : -ENOENT;
+	return lookup_result(r, res != NULL);
 }
 
 bool
@@ -84,56 +114,174 @@ out:
 	return yes;
 }
 
-int
-nhi_is_vendor(const struct nhi_conf *c, const char *user)
+/* getgrouplist(3) into a buffer grown as needed (bounded by GROUPS_MAX). */
+static int
+group_list(const char *user, gid_t gid, gid_t **out, int *n_out)
 {
-	struct passwd pw;
-	struct group gr;
-	char *pbuf = NULL, *gbuf = NULL;
 	gid_t *gids = NULL;
-	int ngids = 64, r;
+	int ngids = 64;
 
-	if (nhi_strv_contains(&c->vendor_users, user))
-		return 1;
-	if (c->vendor_groups.n == 0)
-		return 0;
-	if ((r = get_pw(user, &pw, &pbuf)) < 0) {
-		/* not a local account: sshd will refuse it anyway */
-		r = r == -ENOENT ? 0 : r;
-		goto out;
-	}
 	for (;;) {
 		int n = ngids;
 		gid_t *ng = reallocarray(gids, (size_t)ngids, sizeof(*gids));
 
 		if (ng == NULL) {
-			r = -ENOMEM;
-			goto out;
+			free(gids);
+			return -ENOMEM;
 		}
 		gids = ng;
-		if (getgrouplist(user, pw.pw_gid, gids, &n) >= 0) {
-			ngids = n;
-			break;
+		if (getgrouplist(user, gid, gids, &n) >= 0) {
+			*out = gids;
+			*n_out = n;
+			return 0;
 		}
 		if (n <= ngids || n > GROUPS_MAX) {
-			r = -E2BIG;
-			goto out;
+			free(gids);
+			return -E2BIG;
 		}
 		ngids = n;
 	}
-	r = 0;
-	for (size_t i = 0; i < c->vendor_groups.n && r == 0; i++) {
-		if (get_gr(c->vendor_groups.v[i], &gr, &gbuf) < 0)
-			continue;       /* a group that does not exist has no members */
-		for (int k = 0; k < ngids; k++)
-			if (gids[k] == gr.gr_gid) {
-				r = 1;
-				break;
-			}
+}
+
+/* The uid of a vendor_users entry: 1 found, 0 no such user, < 0 error. */
+static int
+uid_of(const char *name, uid_t *uid, char **buf)
+{
+	struct passwd pw;
+	int r = get_pw(name, &pw, buf);
+
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	*uid = pw.pw_uid;
+	return 1;
+}
+
+static bool
+listed_user(const struct nhi_conf *c, const char *typed, const struct nhi_identity *id,
+	    char **buf, int *err_out, const char **bad)
+{
+	for (size_t i = 0; i < c->vendor_users.n; i++) {
+		const char *v = c->vendor_users.v[i];
+		uid_t u;
+		int r;
+
+		if (strcmp(v, id->name) == 0 || strcmp(v, typed) == 0)
+			return true;
+		/* the same account under another spelling ("Vendor1") */
+		if ((r = uid_of(v, &u, buf)) < 0) {
+			*err_out = r;
+			*bad = v;
+			return false;
+		}
+		if (r == 1 && u == id->uid)
+			return true;
 	}
+	return false;
+}
+
+int
+nhi_classify(const struct nhi_conf *c, const char *typed, struct nhi_identity *id,
+	     char *err, size_t errsz)
+{
+	struct passwd pw, pwc;
+	struct group gr;
+	char *pbuf = NULL, *cbuf = NULL, *gbuf = NULL;
+	const char *bad = NULL;
+	gid_t *gids = NULL;
+	int ngids = -1, r;
+
+	memset(id, 0, sizeof(*id));
+	err[0] = '\0';
+	if (typed == NULL || typed[0] == '\0') {
+		snprintf(err, errsz, "no user name");
+		return -EINVAL;
+	}
+	/* break-glass accounts: exact bytes, no name service asked */
+	if (nhi_strv_contains(&c->exempt_users, typed)) {
+		snprintf(id->name, sizeof(id->name), "%s", typed);
+		return NHI_CLASS_EXEMPT;
+	}
+	if ((r = get_pw(typed, &pw, &pbuf)) < 0) {
+		if (r == -ENOENT) {
+			snprintf(err, errsz, "user %s is unknown to the name service", typed);
+			r = -ESRCH;
+		} else {
+			snprintf(err, errsz, "cannot look up user %s: %s", typed, strerror(-r));
+		}
+		goto out;
+	}
+	id->uid = pw.pw_uid;
+	/* canonical: the name of the uid, as a case-insensitive service
+	 * (SSSD, winbind) would spell it */
+	if ((r = get_pw_uid(pw.pw_uid, &pwc, &cbuf)) < 0 && r != -ENOENT) {
+		snprintf(err, errsz, "cannot look up uid %u: %s", (unsigned)pw.pw_uid, strerror(-r));
+		goto out;
+	}
+	snprintf(id->name, sizeof(id->name), "%s", r == 0 ? pwc.pw_name : pw.pw_name);
+	r = 0;
+	if (listed_user(c, typed, id, &gbuf, &r, &bad)) {
+		r = NHI_CLASS_VENDOR;
+		goto out;
+	}
+	if (r < 0) {
+		snprintf(err, errsz, "vendor_users: cannot look up %s: %s", bad, strerror(-r));
+		goto out;
+	}
+	for (size_t i = 0; i < c->vendor_groups.n; i++) {
+		const char *g = c->vendor_groups.v[i];
+
+		if ((r = get_gr(g, &gr, &gbuf)) < 0) {
+			if (r == -ENOENT)
+				snprintf(err, errsz, "vendor_groups: group %s does not exist", g);
+			else
+				snprintf(err, errsz, "vendor_groups: cannot look up group %s: %s", g,
+					 strerror(-r));
+			goto out;
+		}
+		if (gr.gr_gid == pw.pw_gid)
+			goto vendor;
+		for (char **m = gr.gr_mem; m != NULL && *m != NULL; m++)
+			if (strcmp(*m, id->name) == 0 || strcmp(*m, typed) == 0)
+				goto vendor;
+		if (ngids < 0 && (r = group_list(id->name, pw.pw_gid, &gids, &ngids)) < 0) {
+			snprintf(err, errsz, "cannot look up the groups of %s: %s", id->name,
+				 strerror(-r));
+			goto out;
+		}
+		for (int k = 0; k < ngids; k++)
+			if (gids[k] == gr.gr_gid)
+				goto vendor;
+	}
+	r = NHI_CLASS_OTHER;
+	goto out;
+vendor:
+	r = NHI_CLASS_VENDOR;
 out:
 	free(gids);
 	free(pbuf);
+	free(cbuf);
+	free(gbuf);
+	return r;
+}
+
+int
+nhi_vendor_groups_check(const struct nhi_conf *c, char *err, size_t errsz)
+{
+	struct group gr;
+	char *gbuf = NULL;
+	int r = 0;
+
+	err[0] = '\0';
+	for (size_t i = 0; i < c->vendor_groups.n && r == 0; i++) {
+		if ((r = get_gr(c->vendor_groups.v[i], &gr, &gbuf)) == -ENOENT)
+			snprintf(err, errsz, "vendor_groups: group %s does not exist",
+				 c->vendor_groups.v[i]);
+		else if (r < 0)
+			snprintf(err, errsz, "vendor_groups: cannot look up group %s: %s",
+				 c->vendor_groups.v[i], strerror(-r));
+	}
 	free(gbuf);
 	return r;
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+#include <sys/types.h>
 
 #include <jansson.h>
 
@@ -110,6 +111,7 @@ struct nhi_conf {
 	char *path;                     /* file it was read from, or NULL */
 	struct nhi_strv vendor_groups;
 	struct nhi_strv vendor_users;
+	struct nhi_strv exempt_users;   /* break-glass: never vendors */
 	char *host;                     /* NULL: resolve with nhi_conf_host() */
 	enum nhi_backend_kind backend;
 	char *ticket_dir;
@@ -232,9 +234,31 @@ bool nhi_ticket_has_account(const struct nhi_ticket *t, const char *user);
 
 /* ---- identity (identity.c) -------------------------------------------- */
 
-/* Is user listed in vendor_users or a member of a vendor_groups group?
- * 1 yes, 0 no, negative errno on lookup failure. */
-int nhi_is_vendor(const struct nhi_conf *c, const char *user);
+/*
+ * Who logs in (design.md section 4, step 1), from the name as typed:
+ *   NHI_CLASS_EXEMPT  the typed name is in exempt_users, byte for byte:
+ *                     never a vendor, no lookup made;
+ *   NHI_CLASS_VENDOR  vendor_users names the account (by its canonical
+ *                     name, the typed one, or the same uid), or it is a
+ *                     member of a vendor_groups group (primary, listed, or
+ *                     by getgrouplist);
+ *   NHI_CLASS_OTHER   none of these.
+ * id receives the account as NSS knows it: pw_name of its uid (so that
+ * "VENDOR1" on a case-insensitive name service is vendor1) and the uid.
+ * Fails closed: a name service that fails, a vendor_groups group that does
+ * not exist (-ENOENT), a user NSS does not know (-ESRCH): negative errno
+ * and err says why, with the group's or user's name.
+ */
+enum nhi_class { NHI_CLASS_OTHER = 0, NHI_CLASS_VENDOR, NHI_CLASS_EXEMPT };
+struct nhi_identity {
+	char name[256];         /* canonical account name */
+	uid_t uid;
+};
+int nhi_classify(const struct nhi_conf *c, const char *typed, struct nhi_identity *id,
+		 char *err, size_t errsz);
+/* Does every vendor_groups group resolve?  0 yes, else err names the first
+ * that does not (-ENOENT missing, other negative errno: lookup failed). */
+int nhi_vendor_groups_check(const struct nhi_conf *c, char *err, size_t errsz);
 
 /* ---- backends (backend.c, backend_file.c, backend_http.c) ------------- */
 
@@ -318,6 +342,10 @@ struct nhi_record {
 	int64_t duration;               /* < 0: omitted */
 	int priority;                   /* < 0: the event's default */
 	const char *message;            /* NULL: composed from the fields */
+	const char *note;               /* NHIACCT_NOTE or NULL */
+	bool has_processes;             /* NHIACCT_PROCESSES, when set */
+	uint64_t processes;
+	const char *connected;          /* NHIACCT_CONNECTED ("yes"/"no") or NULL */
 	const char *extra;              /* "FIELD=value" extra field or NULL */
 };
 

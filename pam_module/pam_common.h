@@ -14,7 +14,10 @@
 struct nhi_pam {
 	pam_handle_t *pamh;
 	struct nhi_conf conf;
-	const char *user, *service, *rhost;
+	const char *user;       /* canonical once classified (nhi_pam_vendor) */
+	const char *typed;      /* PAM_USER as given */
+	const char *service, *rhost;
+	struct nhi_identity id;
 	bool silent;
 	bool conf_bad;          /* conf_err says why */
 	char conf_err[512];
@@ -28,6 +31,8 @@ void nhi_pam_end(struct nhi_pam *p);
 void nhi_pam_tell(struct nhi_pam *p, int style, const char *line);
 void nhi_pam_record(struct nhi_pam *p, struct nhi_record *rec);
 int nhi_pam_conf_refusal(struct nhi_pam *p);
+/* 1 vendor, 0 not (exempt or other), -1 refuse: config_error (conf_err
+ * says why), -2 refuse: the name service does not know the user. */
 int nhi_pam_vendor(struct nhi_pam *p);
 int nhi_pam_decide(struct nhi_pam *p, bool tell, struct nhi_result **out);
 

@@ -31,6 +31,20 @@ log_sink(void *ud, int prio, const char *msg)
 }
 
 /*
+ * Which break-glass accounts a configuration that cannot be read still
+ * lets through: those of an exempt_users= module argument, else the
+ * default (root); never what a broken file said, nor a half-read list.
+ */
+static void
+exempt_of_broken(struct nhi_pam *p, int argc, const char **argv)
+{
+	(void)nhi_strv_split(&p->conf.exempt_users, "root");
+	for (int i = 0; i < argc; i++)
+		if (strncmp(argv[i], "exempt_users=", 13) == 0)
+			(void)nhi_strv_split(&p->conf.exempt_users, argv[i] + 13);
+}
+
+/*
  * Module arguments: conf=PATH and debug first (they decide what to read),
  * then the file, then every other key=value argument through the same
  * setter as the file, so an argument overrides the file.
@@ -59,6 +73,7 @@ nhi_pam_begin(struct nhi_pam *p, pam_handle_t *pamh, int flags, int argc,
 	if ((r = pam_get_user(pamh, &p->user, NULL)) != PAM_SUCCESS || p->user == NULL ||
 	    p->user[0] == '\0')
 		return r == PAM_SUCCESS ? PAM_USER_UNKNOWN : r;
+	p->typed = p->user;
 	if (pam_get_item(pamh, PAM_SERVICE, &item) == PAM_SUCCESS)
 		p->service = item;
 	item = NULL;
@@ -67,6 +82,7 @@ nhi_pam_begin(struct nhi_pam *p, pam_handle_t *pamh, int flags, int argc,
 
 	if (nhi_conf_load(&p->conf, path, p->conf_err, sizeof(p->conf_err)) < 0) {
 		p->conf_bad = true;
+		exempt_of_broken(p, argc, argv);
 		return PAM_SUCCESS;
 	}
 	for (i = 0; i < argc; i++) {
@@ -79,17 +95,21 @@ nhi_pam_begin(struct nhi_pam *p, pam_handle_t *pamh, int flags, int argc,
 			snprintf(p->conf_err, sizeof(p->conf_err), "module argument '%s': %s",
 				 argv[i], "expected key=value");
 			p->conf_bad = true;
+			exempt_of_broken(p, argc, argv);
 			return PAM_SUCCESS;
 		}
 		snprintf(key, sizeof(key), "%.*s", (int)(eq - argv[i]), argv[i]);
 		if (nhi_conf_set(&p->conf, key, eq + 1, msg, sizeof(msg)) < 0) {
 			snprintf(p->conf_err, sizeof(p->conf_err), "module argument: %s", msg);
 			p->conf_bad = true;
+			exempt_of_broken(p, argc, argv);
 			return PAM_SUCCESS;
 		}
 	}
-	if (nhi_conf_validate(&p->conf, p->conf_err, sizeof(p->conf_err)) < 0)
+	if (nhi_conf_validate(&p->conf, p->conf_err, sizeof(p->conf_err)) < 0) {
 		p->conf_bad = true;
+		exempt_of_broken(p, argc, argv);
+	}
 	return PAM_SUCCESS;
 }
 
@@ -140,19 +160,35 @@ nhi_pam_conf_refusal(struct nhi_pam *p)
 	return PAM_PERM_DENIED;
 }
 
-/* 1 vendor, 0 not, -1 when the groups cannot be looked up (conf_err says
- * why; the caller logs it, once, the way its phase fails). */
+/*
+ * Step 1 of the decision.  A break-glass account is let through whatever
+ * the state of the configuration, but a login through a configuration
+ * that cannot be trusted is logged at crit, once per phase.  Everyone
+ * else is refused when who is a vendor cannot be told.  On success the
+ * canonical account name replaces the typed one for everything after.
+ */
 int
 nhi_pam_vendor(struct nhi_pam *p)
 {
-	int r = nhi_is_vendor(&p->conf, p->user);
+	char why[512];
+	int r;
 
-	if (r < 0) {
-		snprintf(p->conf_err, sizeof(p->conf_err), "cannot look up the groups of %s: %s",
-			 p->user, strerror(-r));
-		return -1;
+	if (nhi_strv_contains(&p->conf.exempt_users, p->typed)) {
+		if (p->conf_bad || nhi_vendor_groups_check(&p->conf, why, sizeof(why)) < 0)
+			pam_syslog(p->pamh, LOG_CRIT, "break-glass account %s let through a "
+				   "configuration that cannot be trusted: %s", p->typed,
+				   p->conf_bad ? p->conf_err : why);
+		return 0;
 	}
-	return r;
+	if (p->conf_bad)
+		return -1;
+	r = nhi_classify(&p->conf, p->typed, &p->id, why, sizeof(why));
+	if (r < 0) {
+		snprintf(p->conf_err, sizeof(p->conf_err), "%s", why);
+		return r == -ESRCH ? -2 : -1;
+	}
+	p->user = p->id.name;
+	return r == NHI_CLASS_VENDOR ? 1 : 0;
 }
 
 static void
@@ -232,11 +268,12 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 
 	if ((r = nhi_pam_begin(&p, pamh, flags, argc, argv)) != PAM_SUCCESS)
 		goto out;
-	if (p.conf_bad) {
-		r = nhi_pam_conf_refusal(&p);
+	if ((v = nhi_pam_vendor(&p)) == -2) {
+		pam_syslog(pamh, LOG_NOTICE, "%s", p.conf_err);
+		r = PAM_USER_UNKNOWN;
 		goto out;
 	}
-	if ((v = nhi_pam_vendor(&p)) < 0) {
+	if (v < 0) {
 		r = nhi_pam_conf_refusal(&p);
 		goto out;
 	}
@@ -290,7 +327,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	bool answered;
 	int r;
 
-	if (nhi_pam_begin(&p, pamh, flags, argc, argv) != PAM_SUCCESS || p.conf_bad ||
+	if (nhi_pam_begin(&p, pamh, flags, argc, argv) != PAM_SUCCESS ||
 	    nhi_pam_vendor(&p) != 1) {
 		r = PAM_IGNORE;        /* the account phase refuses a bad config */
 		goto out;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The session store and the process work of revocation (lib/sessions.c,
+ * The session store (lib/session_store.c), /proc (lib/proc.c), the watch's
+ * deadlines (lib/watch.c) and the process work of revocation (lib/revoke.c;
  * design.md section 8): records round-trip and are written atomically,
  * state_dir is refused when others could touch it, the watch's deadlines,
  * /proc/PID/stat parsing, and "a recorded pid that now belongs to another
@@ -18,12 +19,17 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <grp.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "nhi.h"
-#include "sessions.h"
+#include "proc.h"
+#include "revoke.h"
+#include "session_store.h"
+#include "watch.h"
 
 /* 2026-11-22T09:00:00Z */
 #define T0 INT64_C(1795338000)
@@ -180,9 +186,21 @@ test_write_read_remove_atomic(void **state)
 	assert_int_equal(nhi_session_read(fd, ID1, &back), 0);
 	assert_string_equal(back.ticket, "CHG-1042");
 	nhi_session_free(&back);
+	assert_false(back.closed);
+	nhi_session_free(&back);
+	/* closing is a claim too: the second closer learns it was closed */
+	assert_int_equal(nhi_session_mark_closed(fd, ID1), 0);
+	assert_int_equal(nhi_session_mark_closed(fd, ID1), -ENOENT);
+	assert_int_equal(nhi_session_read(fd, ID1, &back), 0);
+	assert_true(back.closed);
+	snprintf(path, sizeof(path), "%s/%s.closed", d, ID1);
+	assert_int_equal(stat(path, &st), 0);
 	/* removing is the claim: the second remover learns it was gone */
-	assert_int_equal(nhi_session_remove(fd, ID1), 0);
-	assert_int_equal(nhi_session_remove(fd, ID1), -ENOENT);
+	s.closed = false;
+	assert_int_equal(nhi_session_remove(fd, &s), -ENOENT);  /* not open any more */
+	assert_int_equal(nhi_session_remove(fd, &back), 0);
+	assert_int_equal(nhi_session_remove(fd, &back), -ENOENT);
+	nhi_session_free(&back);
 	assert_int_equal(nhi_session_read(fd, ID1, &back), -ENOENT);
 	assert_int_equal(nhi_session_read(fd, "../../etc/passwd", &back), -EINVAL);
 	nhi_session_free(&s);
@@ -243,10 +261,13 @@ test_list_bounded_and_filtered(void **state)
 	snprintf(path, sizeof(path), "%s/.%s.tmp", d, "cccccccccccccccccccccccccccccccc");
 	assert_non_null(f = fopen(path, "w"));
 	fclose(f);
+	assert_int_equal(nhi_session_mark_closed(fd, ID2), 0);
 	assert_int_equal(nhi_session_list(fd, &l), 0);
 	assert_int_equal(l.n, 2);
 	assert_string_equal(l.v[0].id, ID1);    /* sorted */
 	assert_string_equal(l.v[1].id, ID2);
+	assert_false(l.v[0].closed);
+	assert_true(l.v[1].closed);             /* closed records are listed too */
 	assert_non_null(nhi_session_find(&l, ID2));
 	assert_null(nhi_session_find(&l, "dddddddddddddddddddddddddddddddd"));
 	nhi_session_list_free(&l);
@@ -305,29 +326,34 @@ test_deadline_table(void **state)
 		const char *what;
 		int64_t opened, not_after;
 		uint32_t warned;
+		bool closed;
 		int64_t now;
 		int kind;               /* -1 nothing due, else NHI_DUE_* */
 		size_t mark;
 		int64_t next;
 	} cases[] = {
 		{ "long before any mark: next is the 15m mark",
-		  T0, T0 + 3600, 0, T0 + 10, -1, 0, T0 + 3600 - 900 },
+		  T0, T0 + 3600, 0, false, T0 + 10, -1, 0, T0 + 3600 - 900 },
 		{ "at the 15m mark: warn 15m, next is the 1m mark",
-		  T0, T0 + 3600, 0, T0 + 2700, NHI_DUE_WARN, 0, T0 + 3540 },
+		  T0, T0 + 3600, 0, false, T0 + 2700, NHI_DUE_WARN, 0, T0 + 3540 },
 		{ "15m warned: next is the 1m mark",
-		  T0, T0 + 3600, 1, T0 + 2800, -1, 0, T0 + 3540 },
+		  T0, T0 + 3600, 1, false, T0 + 2800, -1, 0, T0 + 3540 },
 		{ "watch was down over both marks: only the 1m warning",
-		  T0, T0 + 3600, 0, T0 + 3550, NHI_DUE_WARN, 1, T0 + 3600 },
+		  T0, T0 + 3600, 0, false, T0 + 3550, NHI_DUE_WARN, 1, T0 + 3600 },
 		{ "both warned: next is the end",
-		  T0, T0 + 3600, 3, T0 + 3550, -1, 0, T0 + 3600 },
+		  T0, T0 + 3600, 3, false, T0 + 3550, -1, 0, T0 + 3600 },
 		{ "at the end: revoke",
-		  T0, T0 + 3600, 3, T0 + 3600, NHI_DUE_REVOKE, 0, INT64_MAX },
+		  T0, T0 + 3600, 3, false, T0 + 3600, NHI_DUE_REVOKE, 0, INT64_MAX },
 		{ "overdue (found at start): revoke, not warn",
-		  T0, T0 + 3600, 0, T0 + 9999, NHI_DUE_REVOKE, 0, INT64_MAX },
+		  T0, T0 + 3600, 0, false, T0 + 9999, NHI_DUE_REVOKE, 0, INT64_MAX },
 		{ "opened with 10m left: the 15m mark never applies",
-		  T0, T0 + 600, 0, T0 + 1, -1, 0, T0 + 540 },
+		  T0, T0 + 600, 0, false, T0 + 1, -1, 0, T0 + 540 },
 		{ "opened with 30s left: no mark, next is the end",
-		  T0, T0 + 30, 0, T0 + 1, -1, 0, T0 + 30 },
+		  T0, T0 + 30, 0, false, T0 + 1, -1, 0, T0 + 30 },
+		{ "closed (logged out) at the 15m mark: nobody to warn, next is the end",
+		  T0, T0 + 3600, 0, true, T0 + 2700, -1, 0, T0 + 3600 },
+		{ "closed at the end: revoked all the same (what was left running)",
+		  T0, T0 + 3600, 0, true, T0 + 3600, NHI_DUE_REVOKE, 0, INT64_MAX },
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -340,6 +366,7 @@ test_deadline_table(void **state)
 		s.opened = cases[i].opened;
 		s.not_after = cases[i].not_after;
 		s.warned = cases[i].warned;
+		s.closed = cases[i].closed;
 		next = nhi_sessions_deadline(&s, 1, cases[i].now, marks, 2, due, 4, &n);
 		print_message("%s\n", cases[i].what);
 		assert_int_equal(next, cases[i].next);
@@ -530,6 +557,29 @@ test_descendants_and_uid(void **state)
 	waitpid(child, &status, 0);
 }
 
+/* Revokes s (written to a folder of its own first) with a configuration
+ * of defaults; no journald here, so the record is only logged. */
+static int
+revoke_in_tmp(struct nhi_session *s, struct nhi_kill_report *rep)
+{
+	struct nhi_conf c;
+	char *d = tmpdir(), err[256];
+	int fd, r;
+
+	assert_int_equal(nhi_conf_init(&c), 0);
+	assert_int_equal(nhi_conf_set(&c, "host", "jump1.test", NULL, 0), 0);
+	fd = nhi_state_dir_open(d, false, err, sizeof(err));
+	assert_true(fd >= 0);
+	assert_int_equal(nhi_session_write(fd, s), 0);
+	r = nhi_session_revoke(&c, fd, s, "manual", NULL, true, rep);
+	assert_int_equal(nhi_session_revoke(&c, fd, s, "manual", NULL, true, rep), -ENOENT);
+	close(fd);
+	rmdir_all(d);
+	free(d);
+	nhi_conf_free(&c);
+	return r;
+}
+
 /* The rule of design.md section 8: a recorded pid whose start time differs
  * from the record's belongs to another process now, and is never signalled
  * (nor are its children, which are not the session's). */
@@ -552,18 +602,18 @@ test_start_time_mismatch_never_signalled(void **state)
 	s.uid = 0;                              /* and no uid-wide kill */
 	p = (struct nhi_proc){ child, st.start_time + 1 };
 	assert_int_equal(nhi_proc_signal(&p, SIGTERM), -ESTALE);
-	assert_int_equal(nhi_session_terminate(&s, 100, false, &rep), 0);
+	assert_int_equal(revoke_in_tmp(&s, &rep), 0);
 	assert_true(rep.opener_stale);
-	assert_false(rep.opener_alive);
-	assert_int_equal(rep.termed + rep.killed + rep.uid_killed, 0);
+	assert_true(rep.connected);
+	assert_int_equal(rep.ended, 0);
 	usleep(50000);
 	assert_int_equal(waitpid(child, &status, WNOHANG), 0);  /* still running */
 	assert_int_equal(kill(grand, 0), 0);
 	/* with the right start time, the same call ends both */
 	s.start_time = st.start_time;
-	assert_int_equal(nhi_session_terminate(&s, 500, false, &rep), 0);
-	assert_true(rep.opener_alive);
-	assert_int_equal(rep.termed, 2);
+	assert_int_equal(revoke_in_tmp(&s, &rep), 0);
+	assert_false(rep.opener_stale);
+	assert_int_equal(rep.ended, 2);
 	assert_int_equal(waitpid(child, &status, 0), child);
 	assert_true(WIFSIGNALED(status));
 	assert_int_equal(WTERMSIG(status), SIGTERM);
@@ -599,13 +649,116 @@ test_terminate_kills_after_grace(void **state)
 	s.pid = child;
 	s.start_time = st.start_time;
 	s.uid = 0;
-	assert_int_equal(nhi_session_terminate(&s, 100, false, &rep), 0);
-	assert_int_equal(rep.termed, 1);
-	assert_int_equal(rep.killed, 1);
+	assert_int_equal(revoke_in_tmp(&s, &rep), 0);
+	assert_int_equal(rep.ended, 1);
 	assert_int_equal(waitpid(child, &status, 0), child);
 	assert_true(WIFSIGNALED(status));
 	assert_int_equal(WTERMSIG(status), SIGKILL);
 	nhi_session_free(&s);
+}
+
+/* A uid no account of this machine has: the sweep below ends all of its
+ * processes, and nothing else may be hit. */
+#define LOOP_UID 61999
+
+/* A process of LOOP_UID that forks and exits in a loop: a new pid every
+ * few milliseconds, the parent always gone by the time a listing reads it.
+ * Each generation writes a byte to fd and holds it open: EOF on the other
+ * end means every generation is gone. */
+static pid_t
+spawn_fork_loop(int fd)
+{
+	pid_t child = fork();
+
+	assert_true(child >= 0);
+	if (child == 0) {
+		if (setgroups(0, NULL) < 0 || setresgid(LOOP_UID, LOOP_UID, LOOP_UID) < 0 ||
+		    setresuid(LOOP_UID, LOOP_UID, LOOP_UID) < 0)
+			_exit(1);
+		setsid();
+		for (;;) {
+			pid_t k = fork();
+
+			if (k != 0)
+				_exit(0);       /* the parent leaves, the child goes on */
+			(void)!write(fd, "x", 1);
+			usleep(2000);
+		}
+	}
+	return child;
+}
+
+/* Bytes readable from fd within ms; -1 on EOF (every writer gone). */
+static int
+drain_for(int fd, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char buf[4096];
+	int got = 0;
+	int64_t until = nhi_mono_ms() + ms;
+
+	while (nhi_mono_ms() < until) {
+		ssize_t n;
+
+		if (poll(&pfd, 1, (int)(until - nhi_mono_ms())) <= 0)
+			break;
+		if ((n = read(fd, buf, sizeof(buf))) == 0)
+			return -1;
+		if (n > 0)
+			got += (int)n;
+	}
+	return got;
+}
+
+/* The attack of a fork-exit loop: listing then signalling misses it (the
+ * pid a listing reads is gone before it is signalled); one kill(-1) as the
+ * uid does not. */
+static void
+test_uid_kill_outruns_fork_loop(void **state)
+{
+	struct nhi_proc_set seen = { NULL, 0 };
+	int status, p[2], left = -2;
+	pid_t first;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(pipe(p), 0);
+	first = spawn_fork_loop(p[1]);
+	close(p[1]);
+	assert_int_equal(waitpid(first, &status, 0), first);    /* it forked and left */
+	assert_true(drain_for(p[0], 200) > 10);                 /* and goes on */
+	assert_int_equal(nhi_uid_kill(LOOP_UID, 2000, &seen), 0);
+	/* every generation gone: the pipe's last writer closed it */
+	for (int i = 0; i < 10 && left != -1; i++)
+		left = drain_for(p[0], 100);
+	assert_int_equal(left, -1);
+	/* and the uid is never 0 */
+	assert_int_equal(nhi_uid_kill(0, 100, &seen), -EINVAL);
+	nhi_proc_set_free(&seen);
+	close(p[0]);
+}
+
+/* "Cannot read /proc/PID" is not "gone": a pid that exists but whose stat
+ * cannot be parsed is reported as such, and only a missing pid is -ESRCH. */
+static void
+test_proc_check_gone_only_when_gone(void **state)
+{
+	struct nhi_proc_stat st;
+	pid_t child;
+	int status;
+
+	(void)state;
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0)
+		_exit(0);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_int_equal(nhi_proc_stat_read(child, &st), -ESRCH);
+	assert_int_equal(nhi_proc_check(child, 1), -ESRCH);
+	assert_int_equal(nhi_proc_stat_read(getpid(), &st), 0);
+	assert_int_equal(nhi_proc_check(getpid(), st.start_time), 0);
+	assert_int_equal(nhi_proc_check(getpid(), st.start_time + 1), -ESTALE);
 }
 
 int
@@ -627,6 +780,8 @@ main(void)
 		cmocka_unit_test(test_descendants_and_uid),
 		cmocka_unit_test(test_start_time_mismatch_never_signalled),
 		cmocka_unit_test(test_terminate_kills_after_grace),
+		cmocka_unit_test(test_uid_kill_outruns_fork_loop),
+		cmocka_unit_test(test_proc_check_gone_only_when_gone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

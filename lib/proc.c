@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Processes as /proc shows them (proc.h).  Reading only: nothing here sends
+ * a signal (that is revoke.c, linked into nhiacct alone).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "nhi.h"
+#include "proc.h"
+
+#define PROC_STAT_MAX 4096      /* /proc/PID/stat is well below this */
+#define PROC_STATUS_MAX 8192
+
+/* ---- processes ----------------------------------------------------------- */
+
+static int
+parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (*s < '0' || *s > '9')
+		return -EBADMSG;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return -EBADMSG;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int
+nhi_proc_stat_parse(const char *buf, size_t len, struct nhi_proc_stat *st)
+{
+	char tmp[PROC_STAT_MAX];
+	char *rp;
+	char *save = NULL, *tok;
+	uint64_t pid, ppid;
+	int field;
+
+	memset(st, 0, sizeof(*st));
+	if (len == 0 || len >= sizeof(tmp) || memchr(buf, '\0', len) != NULL)
+		return -EBADMSG;
+	memcpy(tmp, buf, len);
+	tmp[len] = '\0';
+	/* "PID (COMM) S PPID ...": COMM is anything a process chose, up to
+	 * 15 bytes, ")" and " " included; the real end is the last ')'. */
+	if (parse_u64(tmp, &pid) < 0 || pid == 0 || pid > INT32_MAX ||
+	    strchr(tmp, '(') == NULL || (rp = strrchr(tmp, ')')) == NULL ||
+	    rp < strchr(tmp, '(') || rp[1] != ' ')
+		return -EBADMSG;
+	st->pid = (pid_t)pid;
+	field = 3;      /* rp + 2 starts field 3, the state */
+	for (tok = strtok_r(rp + 2, " \n", &save); tok != NULL;
+	     tok = strtok_r(NULL, " \n", &save), field++) {
+		if (field == 3) {
+			if (tok[0] == '\0' || tok[1] != '\0')
+				return -EBADMSG;
+			st->state = tok[0];
+		} else if (field == 4) {
+			if (parse_u64(tok, &ppid) < 0 || ppid > INT32_MAX)
+				return -EBADMSG;
+			st->ppid = (pid_t)ppid;
+		} else if (field == 7) {
+			uint64_t tty;
+
+			/* printed as a signed int; a negative one is no terminal */
+			if (tok[0] != '-' && (parse_u64(tok, &tty) < 0 || tty > UINT32_MAX))
+				return -EBADMSG;
+			st->tty_nr = tok[0] == '-' ? 0 : (uint32_t)tty;
+		} else if (field == 22) {
+			if (parse_u64(tok, &st->start_time) < 0)
+				return -EBADMSG;
+			return 0;
+		}
+	}
+	return -EBADMSG;
+}
+
+static int
+read_small(const char *path, char *buf, size_t bufsz, size_t *len)
+{
+	int fd, r = 0;
+
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = read(fd, buf + *len, bufsz - 1 - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		*len += (size_t)n;
+		if (*len >= bufsz - 1)
+			break;
+	}
+	close(fd);
+	buf[*len] = '\0';
+	return r;
+}
+
+/* Does pid exist?  Asked of the kernel, not of /proc, which hidepid= can
+ * hide: pidfd_open(2) fails with ESRCH only when there is no such process.
+ * Any other answer (even an error) counts as "exists": never "gone" on
+ * a doubt. */
+static bool
+pid_exists(pid_t pid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	if (fd >= 0) {
+		close(fd);
+		return true;
+	}
+	return errno != ESRCH;
+}
+
+int
+nhi_proc_stat_read(pid_t pid, struct nhi_proc_stat *st)
+{
+	char path[64], buf[PROC_STAT_MAX];
+	size_t len;
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	if (pid <= 0)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((r = read_small(path, buf, sizeof(buf), &len)) < 0)
+		return pid_exists(pid) ? -EACCES : -ESRCH;
+	return nhi_proc_stat_parse(buf, len, st);
+}
+
+int
+nhi_proc_check(pid_t pid, uint64_t start_time)
+{
+	struct nhi_proc_stat st;
+	int r;
+
+	if ((r = nhi_proc_stat_read(pid, &st)) < 0)
+		return r;
+	if (st.start_time != start_time)
+		return -ESTALE;
+	/* zombies linger until reaped: the process itself has ended */
+	if (st.state == 'Z' || st.state == 'X')
+		return -ESRCH;
+	return 0;
+}
+
+void
+nhi_proc_set_free(struct nhi_proc_set *ps)
+{
+	if (ps == NULL)
+		return;
+	free(ps->v);
+	ps->v = NULL;
+	ps->n = 0;
+}
+
+/* Every process of /proc with its stat, bounded by NHI_PROC_MAX (what the
+ * kernel can hold): a listing is whole or an error. */
+static int
+proc_all(struct nhi_proc_stat **out, size_t *n)
+{
+	struct nhi_proc_stat *v = NULL;
+	struct dirent *de;
+	size_t cap = 0;
+	DIR *d;
+	int r = 0;
+
+	*out = NULL;
+	*n = 0;
+	if ((d = opendir("/proc")) == NULL)
+		return -errno;
+	while ((de = readdir(d)) != NULL) {
+		struct nhi_proc_stat st;
+		uint64_t pid;
+
+		if (parse_u64(de->d_name, &pid) < 0 || pid == 0 || pid > INT32_MAX)
+			continue;
+		if (nhi_proc_stat_read((pid_t)pid, &st) < 0)
+			continue;       /* ended meanwhile */
+		if (*n >= NHI_PROC_MAX) {
+			r = -E2BIG;
+			break;
+		}
+		if (*n == cap) {
+			size_t nc = cap ? cap * 2 : 256;
+			struct nhi_proc_stat *nv = reallocarray(v, nc, sizeof(*nv));
+			if (nv == NULL) {
+				r = -ENOMEM;
+				break;
+			}
+			v = nv;
+			cap = nc;
+		}
+		v[(*n)++] = st;
+	}
+	closedir(d);
+	if (r < 0) {
+		free(v);
+		*n = 0;
+		return r;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+set_push(struct nhi_proc_set *ps, size_t *cap, pid_t pid, uint64_t start)
+{
+	if (ps->n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 32;
+		struct nhi_proc *nv = reallocarray(ps->v, nc, sizeof(*nv));
+		if (nv == NULL)
+			return -ENOMEM;
+		ps->v = nv;
+		*cap = nc;
+	}
+	ps->v[ps->n++] = (struct nhi_proc){ pid, start };
+	return 0;
+}
+
+static int
+cmp_pid(const void *a, const void *b)
+{
+	pid_t x = ((const struct nhi_proc_stat *)a)->pid, y = ((const struct nhi_proc_stat *)b)->pid;
+
+	return (x > y) - (x < y);
+}
+
+int
+nhi_proc_descendants(pid_t root, struct nhi_proc_set *out)
+{
+	struct nhi_proc_stat *all = NULL;
+	size_t n, cap = 0;
+	int r;
+
+	out->v = NULL;
+	out->n = 0;
+	if ((r = proc_all(&all, &n)) < 0)
+		return r;
+	if (n > 1)
+		qsort(all, n, sizeof(*all), cmp_pid);
+	for (size_t i = 0; i < n; i++) {
+		pid_t q = all[i].ppid;
+		size_t depth = 0;
+		bool below = false;
+
+		if (all[i].pid == root || all[i].state == 'Z' || all[i].state == 'X')
+			continue;
+		/* walk up the ppid chain, bounded (a chain cannot loop, but
+		 * /proc is read while it changes) */
+		while (q > 1 && depth++ < 256) {
+			struct nhi_proc_stat key = { .pid = q }, *parent;
+
+			if (q == root) {
+				below = true;
+				break;
+			}
+			parent = bsearch(&key, all, n, sizeof(*all), cmp_pid);
+			if (parent == NULL)
+				break;
+			q = parent->ppid;
+		}
+		if (below && (r = set_push(out, &cap, all[i].pid, all[i].start_time)) < 0)
+			break;
+	}
+	free(all);
+	if (r < 0)
+		nhi_proc_set_free(out);
+	return r;
+}
+
+/* Does the "Uid:" line of /proc/PID/status name uid as real, effective or saved? */
+static bool
+proc_has_uid(pid_t pid, uid_t uid)
+{
+	char path[64], buf[PROC_STATUS_MAX], *l;
+	unsigned long ids[4];
+	size_t len;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (read_small(path, buf, sizeof(buf), &len) < 0)
+		return false;
+	if ((l = strstr(buf, "\nUid:")) == NULL)
+		return false;
+	if (sscanf(l + 5, "%lu %lu %lu %lu", &ids[0], &ids[1], &ids[2], &ids[3]) != 4)
+		return false;
+	return ids[0] == uid || ids[1] == uid || ids[2] == uid;
+}
+
+int
+nhi_proc_of_uid(uid_t uid, struct nhi_proc_set *out)
+{
+	struct nhi_proc_stat *all = NULL;
+	size_t n, cap = 0;
+	int r;
+
+	out->v = NULL;
+	out->n = 0;
+	if ((r = proc_all(&all, &n)) < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		if (all[i].pid <= 1 || all[i].pid == getpid() || all[i].state == 'Z' ||
+		    all[i].state == 'X' || !proc_has_uid(all[i].pid, uid))
+			continue;
+		if ((r = set_push(out, &cap, all[i].pid, all[i].start_time)) < 0)
+			break;
+	}
+	free(all);
+	if (r < 0)
+		nhi_proc_set_free(out);
+	return r;
+}
+
+
+/* Effective capabilities of this process include cap (from /proc/self/status). */
+static bool
+have_cap(unsigned cap)
+{
+	char buf[PROC_STATUS_MAX], *l;
+	unsigned long long eff;
+	size_t len;
+
+	if (read_small("/proc/self/status", buf, sizeof(buf), &len) < 0 ||
+	    (l = strstr(buf, "\nCapEff:")) == NULL || sscanf(l + 8, "%llx", &eff) != 1)
+		return false;
+	return cap < 64 && (eff >> cap) & 1;
+}
+
+int
+nhi_proc_visible_all(char *why, size_t whysz)
+{
+	char buf[65536], *line, *save = NULL;
+	size_t len;
+	int r;
+
+	why[0] = '\0';
+	if ((r = read_small("/proc/self/mountinfo", buf, sizeof(buf), &len)) < 0)
+		return r;
+	/* "... /proc ... - proc proc rw,hidepid=invisible,...": the super
+	 * options after the separator hold hidepid= */
+	for (line = strtok_r(buf, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		const char *sep = strstr(line, " - proc "), *h;
+		char mnt[64];
+
+		if (sep == NULL || sscanf(line, "%*s %*s %*s %*s %63s", mnt) != 1 ||
+		    strcmp(mnt, "/proc") != 0)
+			continue;
+		if ((h = strstr(sep, "hidepid=")) == NULL)
+			continue;
+		h += 8;
+		if (strncmp(h, "0", 1) == 0 || strncmp(h, "off", 3) == 0)
+			continue;
+		/* CAP_SYS_PTRACE (19) lets a reader see through every hidepid= */
+		if (have_cap(19))
+			continue;
+		snprintf(why, whysz, "/proc is mounted with hidepid=%.*s and this process "
+			 "lacks CAP_SYS_PTRACE", (int)strcspn(h, ", "), h);
+		return -EACCES;
+	}
+	return 0;
+}
