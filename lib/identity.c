@@ -229,15 +229,16 @@ nhi_classify(const struct nhi_conf *c, const char *typed, struct nhi_identity *i
 		snprintf(err, errsz, "vendor_users: cannot look up %s: %s", bad, strerror(-r));
 		goto out;
 	}
+	/* every group must resolve, whatever the user: a typo or a name
+	 * service that is down must not decide who is a vendor */
+	if ((r = nhi_vendor_groups_check(c, err, errsz)) < 0)
+		goto out;
 	for (size_t i = 0; i < c->vendor_groups.n; i++) {
 		const char *g = c->vendor_groups.v[i];
 
 		if ((r = get_gr(g, &gr, &gbuf)) < 0) {
-			if (r == -ENOENT)
-				snprintf(err, errsz, "vendor_groups: group %s does not exist", g);
-			else
-				snprintf(err, errsz, "vendor_groups: cannot look up group %s: %s", g,
-					 strerror(-r));
+			snprintf(err, errsz, "vendor_groups: cannot look up group %s: %s", g,
+				 strerror(-r));
 			goto out;
 		}
 		if (gr.gr_gid == pw.pw_gid)

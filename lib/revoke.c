@@ -365,13 +365,13 @@ revoke_record(struct nhi_conf *c, const struct nhi_session *s, const char *reaso
 			s->id, strerror(-r));
 }
 
-void
+bool
 nhi_revoke_finish(struct nhi_conf *c, int dirfd, const struct nhi_session *s,
 		  const char *reason, const char *op, bool always_record,
 		  struct nhi_revocation *rv, int64_t until_ms, struct nhi_kill_report *rep)
 {
 	int64_t now = (int64_t)time(NULL);
-	bool sweep;
+	bool sweep, recorded;
 	int r;
 
 	while (nhi_mono_ms() < until_ms && pending(rv))
@@ -394,7 +394,8 @@ nhi_revoke_finish(struct nhi_conf *c, int dirfd, const struct nhi_session *s,
 		}
 	}
 	rv->rep.ended = rv->ended.n;
-	if (rv->rep.connected || rv->rep.ended > 0 || rv->rep.incomplete || always_record)
+	recorded = rv->rep.connected || rv->rep.ended > 0 || rv->rep.incomplete || always_record;
+	if (recorded)
 		revoke_record(c, s, reason, op, &rv->rep);
 	nhi_log(rv->rep.incomplete ? LOG_ERR : LOG_NOTICE, "session %s of %s (ticket %s) %s: "
 		"%s; %zu process(es) ended%s%s%s", s->id, s->user, s->ticket,
@@ -407,6 +408,7 @@ nhi_revoke_finish(struct nhi_conf *c, int dirfd, const struct nhi_session *s,
 	nhi_proc_set_free(&rv->kids);
 	nhi_proc_set_free(&rv->ended);
 	free(rv);
+	return recorded;
 }
 
 int
@@ -419,7 +421,6 @@ nhi_session_revoke(struct nhi_conf *c, int dirfd, const struct nhi_session *s,
 
 	if ((r = nhi_revoke_begin(dirfd, s, &rv)) < 0)
 		return r;
-	nhi_revoke_finish(c, dirfd, s, reason, op, always_record, rv,
-			  nhi_mono_ms() + NHI_GRACE_MS, rep);
-	return 0;
+	return nhi_revoke_finish(c, dirfd, s, reason, op, always_record, rv,
+				 nhi_mono_ms() + NHI_GRACE_MS, rep) ? 0 : 1;
 }

@@ -62,7 +62,8 @@ struct nhi_conf;
  * writes the `revoke` record with reason ("expired", "withdrawn", "manual"),
  * NHIACCT_PROCESSES, NHIACCT_CONNECTED and op ("NHIACCT_OPERATOR=..." or
  * NULL).  A closed record whose vendor left nothing running is removed
- * without a record unless always_record.  rep may be NULL.
+ * without a record unless always_record.  rep may be NULL.  0 revoked (and
+ * recorded), 1 a closed record ended quietly (nothing was left running).
  */
 int nhi_session_revoke(struct nhi_conf *c, int dirfd, const struct nhi_session *s,
 		       const char *reason, const char *op, bool always_record,
@@ -73,7 +74,8 @@ int nhi_session_revoke(struct nhi_conf *c, int dirfd, const struct nhi_session *
  * until until_ms (monotonic), kills, sweeps the uid and records. */
 struct nhi_revocation;
 int nhi_revoke_begin(int dirfd, const struct nhi_session *s, struct nhi_revocation **out);
-void nhi_revoke_finish(struct nhi_conf *c, int dirfd, const struct nhi_session *s,
+/* Returns true when a `revoke` record was due (written or not). */
+bool nhi_revoke_finish(struct nhi_conf *c, int dirfd, const struct nhi_session *s,
 		       const char *reason, const char *op, bool always_record,
 		       struct nhi_revocation *rv, int64_t until_ms,
 		       struct nhi_kill_report *rep);

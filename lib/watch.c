@@ -444,11 +444,9 @@ nhi_watch_pass(struct nhi_watch *w, int64_t now, int64_t *next)
 
 		if (due[k].kind != NHI_DUE_REVOKE)
 			continue;
-		if (rv[k] != NULL) {
-			nhi_revoke_finish(w->conf, w->dirfd, s, "expired", NULL, false, rv[k],
-					  until, NULL);
+		if (rv[k] != NULL && nhi_revoke_finish(w->conf, w->dirfd, s, "expired", NULL, false,
+						       rv[k], until, NULL))
 			w->revoked++;
-		}
 		s->not_after = INT64_MIN;
 	}
 	free(rv);

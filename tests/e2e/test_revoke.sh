@@ -240,7 +240,7 @@ printf '{"session":"%s","user":"vendor1","uid":20001,"ticket":"CHG-2005","not_af
 	"$fid" "$future" "$opened" "$gone" >"$T/run/$fid.json"
 chmod 0600 "$T/run/$fid.json"
 out=$("$NHIACCT" --conf "$T/nhiacct.conf" sweep) || fail "sweep failed: $out"
-assert_eq "0 live, 0 revoked, 0 warned, 1 stale record(s) closed" "$out" "sweep summary"
+assert_eq "1 live, 0 revoked, 0 warned, 1 stale record(s) closed" "$out" "sweep summary"
 c=$(jwait NHIACCT_EVENT=close NHIACCT_SESSION=$fid) || fail "no close record from sweep"
 assert_eq stale "$(printf '%s\n' "$c" | jget NHIACCT_NOTE)" "sweep stale note"
 [ ! -e "$T/run/$fid.json" ] || fail "sweep left the stale record"

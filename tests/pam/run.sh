@@ -30,6 +30,9 @@ vendor4:x:20004:20004:Vendor Four:/nonexistent:/bin/sh
 contractor:x:20005:20005:Contractor:/nonexistent:/bin/sh
 staff1:x:20010:20010:Staff:/nonexistent:/bin/sh
 carol:x:20020:20020:Carol Approver:/nonexistent:/bin/sh
+VENDOR1:x:20001:20001:vendor1 as a case-insensitive service answers:/nonexistent:/bin/sh
+VENDOR4:x:20004:20004:the same for vendor4:/nonexistent:/bin/sh
+CONTRACTOR:x:20005:20005:contractor the same way:/nonexistent:/bin/sh
 P
 cat > "$T/group" <<G
 root:x:0:
@@ -60,6 +63,7 @@ conf() { # conf FILE [extra lines]
 conf "$T/nhiacct.conf"
 conf "$T/bad.conf" "bogus_key = 1"
 conf "$T/loose.conf"; chmod 0664 "$T/loose.conf"
+conf "$T/missinggroup.conf" "vendor_groups = vendors no-such-group"
 
 svc() { # svc NAME CONF [account args]
 	local name=$1 c=$2; shift 2
@@ -75,10 +79,12 @@ svc nhiacct "$T/nhiacct.conf"
 svc nhiacct_args "$T/nhiacct.conf" max_window=1h
 svc nhiacct_badconf "$T/bad.conf"
 svc nhiacct_looseconf "$T/loose.conf"
+svc nhiacct_missinggroup "$T/missinggroup.conf"
 svc nhiacct_besteffort "$T/nhiacct.conf" audit=best-effort
 svc nhiacct_http "$T/nhiacct.conf" backend=http 'url=https://127.0.0.1:9/tickets/{id}' timeout=2s
-for c in nhiacct bad; do
+for c in nhiacct bad missinggroup; do
 	n=nhiacct_probe; [ $c = bad ] && n=nhiacct_probe_badconf
+	[ $c = missinggroup ] && n=nhiacct_probe_missinggroup
 	cat > "$T/services/$n" <<S
 account  [ignore=1 success=ok default=die]  $MOD conf=$T/$c.conf
 account  required  pam_deny.so
@@ -113,6 +119,10 @@ rc=0
 note "with a private journald: every path, records read back"
 "$NHI_TOP/tests/lib/with-journald.sh" env T="$T" BUILD="$BUILD" BIN="$BIN" NHI_TEST_JOURNAL=1 \
 	bash -c "$(declare -f wrapped); wrapped \"\$BIN\"" || rc=1
+note "a name service that fails (group file unreadable): refused, root let through"
+"$NHI_TOP/tests/lib/with-journald.sh" env T="$T" BUILD="$BUILD" BIN="$BIN" NHI_TEST_JOURNAL=1 \
+	NHI_TEST_MODE=nssfail bash -c "$(declare -f wrapped); wrapped env NSS_WRAPPER_GROUP=\$T \"\$BIN\"" ||
+	rc=1
 note "without a journald: audit = required refuses"
 "$NHI_TOP/tests/lib/with-journald.sh" --no-journald env T="$T" BUILD="$BUILD" BIN="$BIN" \
 	NHI_TEST_MODE=nojournal bash -c "$(declare -f wrapped); wrapped \"\$BIN\"" || rc=1

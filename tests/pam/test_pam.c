@@ -279,6 +279,29 @@ expect_refusal(const char *service, const char *user, const char *answer,
 	msgs_free(&m);
 }
 
+/* The same for a login typed as `typed` and recorded as the canonical `user`. */
+static void
+expect_refusal_as(const char *service, const char *typed, const char *user,
+		  const char *answer, const char *reason)
+{
+	struct msgs m;
+	uint64_t since = now_usec();
+	char want[96];
+	json_t *rec;
+
+	msgs_init(&m);
+	assert_int_equal(login(service, typed, answer, &m, 0), PAM_PERM_DENIED);
+	snprintf(want, sizeof(want), "nhiacct: access refused (%s): ", reason);
+	assert_non_null(strstr(m.err[0], want));
+	msgs_free(&m);
+	if (have_journal) {
+		rec = wait_record("deny", user, since);
+		assert_non_null(rec);
+		assert_string_equal(field(rec, "NHIACCT_REASON"), reason);
+		json_decref(rec);
+	}
+}
+
 /* ---- who is a vendor --------------------------------------------------- */
 
 static void
@@ -750,6 +773,90 @@ test_reason_config_error(void **s)
 	msgs_free(&m);
 }
 
+
+/* ---- classification fails closed (issue: no standing access) ----------- */
+
+/* A vendor_groups group that does not exist made every vendor a non-vendor:
+ * in with no ticket and no record.  Now everyone but exempt_users is
+ * refused, and the record names the group. */
+static void
+test_missing_vendor_group_refuses(void **s)
+{
+	struct msgs m;
+	uint64_t since = now_usec();
+	json_t *rec;
+
+	(void)s;
+	expect_refusal("nhiacct_missinggroup", "vendor4", "", "config_error");
+	expect_refusal("nhiacct_missinggroup", "staff1", "", "config_error");
+	if (have_journal) {
+		rec = wait_record("deny", "staff1", since);
+		assert_non_null(rec);
+		assert_non_null(strstr(field(rec, "MESSAGE"), "config_error"));
+		json_decref(rec);
+	}
+	/* root, exempt by default: let through (the probe's PAM_IGNORE) */
+	msgs_init(&m);
+	assert_int_equal(account("nhiacct_probe_missinggroup", "root", &m, 0), PAM_SUCCESS);
+	assert_string_equal(m.err[0], "");
+	msgs_free(&m);
+	/* an exempt account is compared byte for byte: "ROOT" is not root */
+	msgs_init(&m);
+	assert_int_not_equal(account("nhiacct_probe_missinggroup", "ROOT", &m, 0), PAM_SUCCESS);
+	msgs_free(&m);
+}
+
+/* A case-insensitive name service answers VENDOR1 for vendor1 (same uid):
+ * the typed name is not in vendor_users or the group's member list byte
+ * for byte, yet it is the same account and needs a ticket. */
+static void
+test_case_insensitive_name_is_a_vendor(void **s)
+{
+	struct tk k = good("CHG-CASE");
+	struct msgs m;
+	uint64_t since = now_usec();
+	json_t *rec;
+
+	(void)s;
+	expect_refusal_as("nhiacct", "VENDOR4", "vendor4", "", "no_ticket");
+	/* vendor_users = contractor: CONTRACTOR is the same uid; lookup finds
+	 * contractor's ticket, so it is granted, as contractor, on the record */
+	msgs_init(&m);
+	assert_int_equal(login("nhiacct", "CONTRACTOR", "", &m, 0), PAM_SUCCESS);
+	msgs_free(&m);
+	if (have_journal) {
+		rec = wait_record("grant", "contractor", since);
+		assert_non_null(rec);
+		json_decref(rec);
+	}
+	/* and a ticket is judged for the canonical account */
+	ticket(&k);
+	msgs_init(&m);
+	assert_int_equal(login("nhiacct", "VENDOR1", "CHG-CASE", &m, 0), PAM_SUCCESS);
+	msgs_free(&m);
+	if (have_journal) {
+		rec = wait_record("grant", "vendor1", since);
+		assert_non_null(rec);
+		assert_string_equal(field(rec, "NHIACCT_TICKET"), "CHG-CASE");
+		json_decref(rec);
+	}
+}
+
+/* The name service fails (nss_wrapper with an unreadable group file, as
+ * sssd or LDAP down): vendor and staff refused, root let through. */
+static void
+test_nss_failure_refuses(void **s)
+{
+	struct msgs m;
+
+	(void)s;
+	expect_refusal("nhiacct", "vendor4", "", "config_error");
+	expect_refusal("nhiacct", "staff1", "", "config_error");
+	msgs_init(&m);
+	assert_int_equal(account("nhiacct_probe", "root", &m, 0), PAM_SUCCESS);
+	msgs_free(&m);
+}
+
 /* Without a journald: a grant cannot be recorded, so it is refused. */
 static void
 test_reason_audit_unavailable(void **s)
@@ -802,6 +909,11 @@ main(void)
 		cmocka_unit_test(test_reason_expired),
 		cmocka_unit_test(test_reason_window_too_long),
 		cmocka_unit_test(test_reason_config_error),
+		cmocka_unit_test(test_missing_vendor_group_refuses),
+		cmocka_unit_test(test_case_insensitive_name_is_a_vendor),
+	};
+	const struct CMUnitTest nssfail[] = {
+		cmocka_unit_test(test_nss_failure_refuses),
 	};
 	const struct CMUnitTest nojournal[] = {
 		cmocka_unit_test(test_reason_audit_unavailable),
@@ -818,6 +930,9 @@ main(void)
 		return cmocka_run_group_tests_name("pam_stack_without_journal", nojournal, NULL, NULL);
 	have_journal = access("/run/systemd/journal/socket", F_OK) == 0 &&
 		       getenv("NHI_TEST_JOURNAL") != NULL;
+	if (mode != NULL && strcmp(mode, "nssfail") == 0)
+		return cmocka_run_group_tests_name("pam_stack_name_service_down", nssfail, NULL,
+						   NULL);
 	if (!have_journal)
 		printf("NOTE: no private journald: journal records are not checked in this run\n");
 	return cmocka_run_group_tests_name("pam_stack", stack, NULL, NULL);
