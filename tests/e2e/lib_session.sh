@@ -23,7 +23,8 @@
 #       jump1.test, not_before an hour ago; NOT_AFTER in Unix seconds).
 #   nhs_watch_start T BUILD / nhs_watch_stop
 #       `nhiacct watch` in the background (log in T/watch.log), until stopped;
-#       NHS_WATCH_ENV: NAME=VALUE words for its environment.
+#       NHS_WATCH_ENV: NAME=VALUE words for its environment; NHS_WATCH_WRAP:
+#       a command it runs under (e.g. setpriv --bounding-set=...).
 #   nhs_wait_file PATH [TIMEOUT]      waits for a file to exist
 #   nhs_now_ms                         wall clock in ms
 #   nhs_start_time PID                 field 22 of /proc/PID/stat
@@ -73,7 +74,7 @@ nhs_ticket() {
 nhs_watch_start() {
 	local T=$1 BUILD=$2
 	# shellcheck disable=SC2086
-	env ${NHS_WATCH_ENV:-} setpriv --pdeathsig TERM -- "$BUILD/nhiacct" --conf "$T/nhiacct.conf" --debug watch \
+	env ${NHS_WATCH_ENV:-} ${NHS_WATCH_WRAP:-} setpriv --pdeathsig TERM -- "$BUILD/nhiacct" --conf "$T/nhiacct.conf" --debug watch \
 		</dev/null >>"$T/watch.log" 2>&1 &
 	NHS_WATCH_PID=$!
 }

@@ -27,6 +27,9 @@ knob=<knob> on any path:
     badarray         200 with an array holding a non-object
     single           (lookup) the first match as a bare object, not an array
 
+While a file DIR/.hang exists, every request is logged and then never
+answered (the client's own timeout ends it): a ticket API that hangs.
+
 Every request is logged as one JSON line (method, path as sent, Authorization,
 User-Agent, Accept) to --log, before any knob acts, so a test can assert what
 the client sent.  The server exits by itself after --lifetime seconds (default
@@ -154,6 +157,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "user_agent": self.headers.get("User-Agent"),
             "accept": self.headers.get("Accept"),
         })
+        if os.path.exists(os.path.join(srv.args.tickets, ".hang")):
+            time.sleep(3600)
+            return
         url = urllib.parse.urlsplit(self.path)
         query = urllib.parse.parse_qs(url.query)
         knob = query.get("knob", [""])[0]
