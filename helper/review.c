@@ -2,7 +2,7 @@
 /*
  * nhiacct review: sessions and denials from the journal.  The journal's
  * field indexes do the selecting (the ticket / user asked for, else the
- * MESSAGE_IDs of the six events AND _UID=0), seeking by time does the
+ * MESSAGE_IDs of the six events; then only records a user cannot forge), seeking by time does the
  * range; lib/review.c joins the records into rows and prints them.
  */
 #include <errno.h>
@@ -59,11 +59,13 @@ struct review_opts {
 };
 
 /* The fields of one record, copied out of the journal with bounds. */
-enum { F_MESSAGE_ID, F_UID, F_USER, F_SERVICE, F_RHOST, F_HOST, F_HOSTNAME, F_TICKET,
-       F_APPROVER, F_REQUESTER, F_PURPOSE, F_REASON, F_SESSION, F_DURATION, F_MAX };
+enum { F_MESSAGE_ID, F_UID, F_CAP_EFFECTIVE, F_IDENTIFIER, F_USER, F_SERVICE, F_RHOST,
+       F_HOST, F_HOSTNAME, F_TICKET, F_APPROVER, F_REQUESTER, F_PURPOSE, F_REASON,
+       F_SESSION, F_DURATION, F_MAX };
 
 static const char *const field_names[F_MAX] = {
-	[F_MESSAGE_ID] = "MESSAGE_ID", [F_UID] = "_UID", [F_USER] = "NHIACCT_USER",
+	[F_MESSAGE_ID] = "MESSAGE_ID", [F_UID] = "_UID", [F_CAP_EFFECTIVE] = "_CAP_EFFECTIVE",
+	[F_IDENTIFIER] = "SYSLOG_IDENTIFIER", [F_USER] = "NHIACCT_USER",
 	[F_SERVICE] = "NHIACCT_SERVICE", [F_RHOST] = "NHIACCT_RHOST",
 	[F_HOST] = "NHIACCT_HOST", [F_HOSTNAME] = "_HOSTNAME",
 	[F_TICKET] = "NHIACCT_TICKET", [F_APPROVER] = "NHIACCT_APPROVER",
@@ -121,7 +123,7 @@ read_record(sd_journal *j, struct record *rec)
 		const char *d = data, *eq = memchr(d, '=', len);
 		size_t nl;
 
-		if (!eq || (d[0] != 'N' && d[0] != 'M' && d[0] != '_'))
+		if (!eq || (d[0] != 'N' && d[0] != 'M' && d[0] != '_' && d[0] != 'S'))
 			continue;
 		nl = (size_t)(eq - d);
 		for (f = 0; f < F_MAX; f++)
@@ -166,10 +168,35 @@ parse_duration_field(const char *s)
 }
 
 /*
+ * Was rec written by someone a user cannot impersonate?  Any user can send
+ * NHIACCT_* fields to the journal (logger --journald), so the fields a
+ * sender chooses prove nothing; journald's own fields do: _UID, the
+ * sender's real uid, and _CAP_EFFECTIVE, its effective capabilities.  The
+ * module runs in sshd (uid 0) and the helper as root: _UID=0.  A setuid
+ * PAM client (su, sudo) run by a user keeps that user's real uid but holds
+ * the capabilities of root, CAP_SETUID among them, which no ordinary
+ * process has: such a record counts when it says it is the module's.
+ */
+static bool
+trusted(const struct record *rec)
+{
+	const char *uid = get(rec, F_UID), *cap = get(rec, F_CAP_EFFECTIVE);
+	const char *ident = get(rec, F_IDENTIFIER);
+	unsigned long long eff;
+	char *end;
+
+	if (uid != NULL && strcmp(uid, "0") == 0)
+		return true;
+	if (cap == NULL || ident == NULL || strcmp(ident, "pam_nhiacct") != 0)
+		return false;
+	errno = 0;
+	eff = strtoull(cap, &end, 16);
+	return errno == 0 && end != cap && *end == '\0' && (eff >> 7) & 1;  /* CAP_SETUID */
+}
+
+/*
  * Fills e from rec (borrowing its strings).  -ENOENT: not one of ours.
- * Only root's records count: the module runs in sshd and the helper as
- * root, while any user can send NHIACCT_* fields to the journal.  _UID is
- * the sender's uid as journald saw it, not a field the sender chooses.
+ * Only records that trusted() accepts count.
  */
 static int
 to_entry(sd_journal *j, const struct record *rec, struct nhi_review_entry *e)
@@ -178,7 +205,7 @@ to_entry(sd_journal *j, const struct record *rec, struct nhi_review_entry *e)
 	int r;
 
 	memset(e, 0, sizeof(*e));
-	if (!get(rec, F_UID) || strcmp(get(rec, F_UID), "0") != 0)
+	if (!trusted(rec))
 		return -ENOENT;
 	r = event_of(get(rec, F_MESSAGE_ID), &e->event);
 	if (r < 0)
@@ -217,10 +244,10 @@ add_match(sd_journal *j, const char *field, const char *value)
 /*
  * What the journal's indexes select.  A ticket, user or session value is
  * rare, so its match alone narrows the scan to a few entries, and the
- * event and uid are checked on those (to_entry); adding the six
- * MESSAGE_IDs and _UID=0 as terms there would only make the library walk
- * their long entry arrays in every file (measured: 2x slower).  Without
- * such a value, the MESSAGE_IDs (same field: OR) AND _UID=0 select.
+ * event and sender are checked on those (to_entry); adding the six
+ * MESSAGE_IDs as terms there would only make the library walk their long
+ * entry arrays in every file (measured: 2x slower).  Without such a value,
+ * the MESSAGE_IDs (same field: OR) select, and to_entry keeps the trusted.
  */
 static int
 set_matches(sd_journal *j, const char *ticket, const char *user,
@@ -238,8 +265,6 @@ set_matches(sd_journal *j, const char *ticket, const char *user,
 	if (!ticket && !user && !session) {
 		for (int e = 0; r >= 0 && e < NHI_EV_MAX; e++)
 			r = add_match(j, "MESSAGE_ID", nhi_event_message_id(e));
-		if (r >= 0)
-			r = add_match(j, "_UID", "0");
 	}
 	return r < 0 ? r : 0;
 }

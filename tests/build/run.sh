@@ -11,6 +11,16 @@ assert_eq "pam_sm_acct_mgmt pam_sm_authenticate pam_sm_close_session pam_sm_open
 	"$exports" "symbols exported by pam_nhiacct.so"
 note "pam_nhiacct.so exports only pam_sm_*"
 
+# sshd loads the module into every connection: it carries the session's
+# opening and closing, never the revocation daemon (kill, the watch, sd-bus).
+syms=$(nm "$B/pam_nhiacct.so" | awk '{ print $NF }')
+bad=$(printf '%s\n' "$syms" | grep -E '^(kill|killpg|sd_bus_.*|sd_session_.*|sd_pid_get_session|nhi_watch_.*|nhi_revoke_.*|nhi_session_revoke|nhi_uid_kill|nhi_proc_signal|nhi_session_tell|nhi_sessions_deadline)(@.*)?$')
+assert_eq "" "$bad" "kill, watch or sd-bus symbols in pam_nhiacct.so"
+printf '%s\n' "$syms" | grep -qx nhi_session_commit || fail "the module lost its session opening"
+syms=$(nm "$B/nhiacct" | awk '{ print $NF }')
+printf '%s\n' "$syms" | grep -qx nhi_uid_kill || fail "nhiacct has no uid-wide kill"
+note "the module has no kill, watch or sd-bus code; nhiacct has"
+
 # A login on the file backend must not load a TLS stack into sshd.
 needed=$(readelf -d "$B/pam_nhiacct.so" | grep NEEDED)
 assert_no_match 'libcurl|libssl|libgnutls' "$needed" "pam_nhiacct.so NEEDED"
@@ -31,4 +41,4 @@ for o in pam_nhiacct.so nhiacct nhiacct_http.so; do
 	readelf -lW "$B/$o" | grep GNU_STACK | grep -q RWE && fail "$o: executable stack"
 done
 note "RELRO, BIND_NOW, no executable stack"
-echo "build: 4 passed, 0 failed"
+echo "build: 5 passed, 0 failed"

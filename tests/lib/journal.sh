@@ -40,6 +40,12 @@ _j_query() {
 	journalctl -q --no-pager -a -o json "$@" 2>/dev/null
 }
 
+# Seconds (fractions allowed) as nanoseconds.  "%.0f", not "%d": mawk's %d
+# stops at 2^31 - 1, which capped every wait at 2.1 s.
+_j_ns() {
+	awk -v t="$1" 'BEGIN { printf "%.0f", t * 1e9 }'
+}
+
 _j_isnum() {
 	case $1 in
 	'' | *[!0-9.]* | *.*.*) return 1 ;;
@@ -67,7 +73,7 @@ jwait() {
 	fi
 	local count=${nums[0]:-1} timeout=${nums[1]:-5}
 	local deadline now out n
-	deadline=$(($(date +%s%N) + $(awk -v t="$timeout" 'BEGIN { printf "%d", t * 1e9 }')))
+	deadline=$(($(date +%s%N) + $(_j_ns "$timeout")))
 	while :; do
 		_j_sync
 		out=$(_j_query "${matches[@]}")
