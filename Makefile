@@ -29,7 +29,7 @@ DEPS_BUILD = libpam0g-dev libcurl4-openssl-dev libjansson-dev libsystemd-dev \
 DEPS_TEST  = libpam-wrapper libpamtest0-dev libnss-wrapper libuid-wrapper \
 	     openssh-server openssh-client python3 openssl mandoc jq pamtester \
 	     systemd systemd-journal-remote clang libclang-rt-14-dev valgrind cppcheck \
-	     clang-tidy util-linux procps tmux
+	     clang-tidy util-linux procps tmux mmdebstrap
 
 PKGS      = jansson libsystemd
 CORE_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)

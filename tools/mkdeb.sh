@@ -17,7 +17,7 @@ make -C "$TOP" -s BUILD="$BUILD" install DESTDIR="$ROOT" >/dev/null
 mkdir -p "$ROOT/DEBIAN" "$ROOT/usr/share/doc/libpam-nhiacct"
 install -m 0644 "$TOP/README.md" "$ROOT/usr/share/doc/libpam-nhiacct/README.md"
 cp -r "$TOP/conf/examples" "$ROOT/usr/share/doc/libpam-nhiacct/examples"
-install -m 0644 "$TOP/conf/pam.d/sshd.example" "$TOP/conf/sshd_config.d/nhiacct.conf.example" \
+install -m 0644 "$TOP"/conf/pam.d/*.example "$TOP/conf/sshd_config.d/nhiacct.conf.example" \
 	"$ROOT/usr/share/doc/libpam-nhiacct/examples/"
 gzip -9n "$ROOT"/usr/share/man/man*/*
 size=$(du -sk --exclude=DEBIAN "$ROOT" | cut -f1)

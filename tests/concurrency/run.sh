@@ -120,9 +120,17 @@ if [ -n "$problems" ]; then
 	rc=1
 fi
 note "journal: $(printf '%s\n' "$recs" | grep -c .) records ($(printf '%s\n' "$recs" | jq -r .NHIACCT_EVENT | sort | uniq -c | awk '{ printf "%s %s, ", $1, $2 }' | sed 's/, $//'))"
-left=$(ls -A "$T/run")
+# every session closed: no open record left, and each one's record stays,
+# closed, held to its window (the watch ends what was left running then)
+left=$(ls -A "$T/run" | grep -v '\.closed$')
 if [ -n "$left" ]; then
-	echo "FAIL: state_dir not empty after every session closed: $left"
+	echo "FAIL: state_dir holds more than closed records after every session closed: $left"
+	rc=1
+fi
+opens=$(printf '%s\n' "$recs" | jq -r 'select(.NHIACCT_EVENT == "open") | .NHIACCT_SESSION' | sort)
+closed=$(ls -A "$T/run" | sed -n 's/\.closed$//p' | sort)
+if [ "$opens" != "$closed" ]; then
+	echo "FAIL: closed records do not match the opened sessions"
 	rc=1
 fi
 [ $rc -eq 0 ] && echo "concurrency: $N logins at once, all decided right, all records present"
