@@ -4,6 +4,7 @@
  * core code (nhi_is_vendor, nhi_evaluate, nhi_result_message), without
  * logging in and without writing a journal record.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +109,11 @@ cmd_check(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 		return NHI_EXIT_USAGE;
 	}
 	v = nhi_classify(&c, login.user, &id, why, sizeof(why));
+	if (v == -ESRCH) {
+		printf("unknown: %s;\n  pam_nhiacct refuses the login (PAM_USER_UNKNOWN)\n", why);
+		nhi_conf_free(&c);
+		return NHI_EXIT_NO;
+	}
 	if (v != NHI_CLASS_VENDOR) {
 		if (v < 0)
 			printf("config_error: %s;\n  pam_nhiacct refuses %s (and every user but "

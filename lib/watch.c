@@ -406,27 +406,27 @@ nhi_watch_recheck_collect(struct nhi_watch *w, int64_t now)
 
 /* ---- the pass --------------------------------------------------------------- */
 
-int
-nhi_watch_pass(struct nhi_watch *w, int64_t now, int64_t *next)
+/* Warns and revokes what is due at now: every SIGTERM first, then one
+ * common grace period for all.  Ended sessions get not_after INT64_MIN. */
+static int
+act_on_due(struct nhi_watch *w, int64_t now)
 {
-	struct nhi_due *due = NULL;
-	struct nhi_revocation **rv = NULL;
-	size_t n_due = 0, o = 0;
-	int64_t wake, until;
-	int r;
+	size_t n = w->live.n, n_due = 0;
+	struct nhi_revocation **rv;
+	struct nhi_due *due;
+	int64_t until;
 
-	*next = INT64_MAX;
-	if ((r = reload(w)) < 0)
-		return r;
-	check_openers(w, now);
-	if (w->live.n > 0 && ((due = calloc(w->live.n, sizeof(*due))) == NULL ||
-			      (rv = calloc(w->live.n, sizeof(*rv))) == NULL)) {
+	if (n == 0)
+		return 0;
+	due = calloc(n, sizeof(struct nhi_due));
+	rv = calloc(n, sizeof(struct nhi_revocation *));
+	if (due == NULL || rv == NULL) {
 		free(due);
+		free(rv);
 		return -ENOMEM;
 	}
-	(void)nhi_sessions_deadline(w->live.v, w->live.n, now, w->conf->warn_before,
-				    w->conf->n_warn_before, due, w->live.n, &n_due);
-	/* every SIGTERM first, then one common grace period for all */
+	(void)nhi_sessions_deadline(w->live.v, n, now, w->conf->warn_before,
+				    w->conf->n_warn_before, due, n, &n_due);
 	for (size_t k = 0; k < n_due; k++) {
 		struct nhi_session *s = &w->live.v[due[k].session];
 
@@ -451,6 +451,22 @@ nhi_watch_pass(struct nhi_watch *w, int64_t now, int64_t *next)
 	}
 	free(rv);
 	free(due);
+	return 0;
+}
+
+int
+nhi_watch_pass(struct nhi_watch *w, int64_t now, int64_t *next)
+{
+	size_t n_due = 0, o = 0;
+	int64_t wake;
+	int r;
+
+	*next = INT64_MAX;
+	if ((r = reload(w)) < 0)
+		return r;
+	check_openers(w, now);
+	if ((r = act_on_due(w, now)) < 0)
+		return r;
 	/* what was ended is out of the list; the rest decides the next wake */
 	for (size_t i = 0; i < w->live.n; i++) {
 		if (w->live.v[i].not_after == INT64_MIN)
