@@ -8,8 +8,12 @@
 # vendor2 in turn, every other one with a pty) run `sleep 300` under tickets
 # whose window ends at the same second; `nhiacct watch` ends them.  The
 # delay of a session is the time from the window end to its ssh client's
-# exit.  Prints every delay, then the median and the worst over all rounds
-# (default 2).  Needs root (private mount namespace, sshd, journald); exit
+# exit.  Then, per round, two cases of work left behind at logout, for
+# vendor1 and vendor2 each: a `setsid nohup sleep` job (delay: window end
+# to the job gone) and a fork-exit loop, a new pid every few ms (delay:
+# window end to its last sign of life, sampled every 10 ms).  Prints every
+# delay, then the median and the worst of each case over all rounds
+# (default 2), the connected sessions' on the last line.  Needs root (private mount namespace, sshd, journald); exit
 # 77 otherwise.  Same harness as tests/e2e/test_revoke.sh.
 set -u
 . "$(dirname "$0")/../tests/lib/common.sh"
@@ -68,4 +72,56 @@ for round in $(seq "$ROUNDS"); do
 	echo "round $round: $N sessions, delays (ms): ${all[*]: -$N}"
 	rm -f "$T"/tickets/*.json
 done
-echo "revocation delay over $((N * ROUNDS)) sessions: $(nhs_stats "${all[@]}") (ms after the window end)"
+LOOP='import os, sys, time
+while True:
+    if os.fork():
+        os._exit(0)
+    with open(sys.argv[1], "a") as f:
+        f.write("x")
+    time.sleep(0.003)'
+# last_growth FILE...: waits until none of the files grew for 0.5 s; prints,
+# for each, the time (ms) it last grew
+last_growth() {
+	local f t now quiet=0 sizes=() last=() i
+	for f in "$@"; do sizes+=(0); last+=(0); done
+	while [ $quiet -lt 50 ]; do
+		now=$(nhs_now_ms)
+		quiet=$((quiet + 1))
+		i=0
+		for f in "$@"; do
+			t=$(stat -c %s "$f" 2>/dev/null || echo 0)
+			if [ "$t" != "${sizes[$i]}" ]; then
+				sizes[$i]=$t last[$i]=$now quiet=0
+			fi
+			i=$((i + 1))
+		done
+		sleep 0.01
+	done
+	echo "${last[@]}"
+}
+jobs=() loops=()
+for round in $(seq "$ROUNDS"); do
+	END=$(($(date +%s) + 5))
+	for u in vendor1 vendor2; do
+		nhs_ticket "$T" LEFT-$round-$u "$u" "$END"
+		rm -f "$T/home/$u/loop"
+		ssh_run "$T" "$u" 'setsid nohup sleep 301 >/dev/null 2>&1 </dev/null &' || fail "$u: $SSH_ERR"
+		ssh_run "$T" "$u" "setsid nohup python3 -c '$LOOP' $T/home/$u/loop >/dev/null 2>&1 </dev/null &" ||
+			fail "$u: $SSH_ERR"
+	done
+	[ "$(date +%s)" -lt "$END" ] || fail "round $round: logouts did not finish before the window end"
+	while [ "$(nhs_now_ms)" -lt $((END * 1000 - 300)) ]; do sleep 0.05; done
+	last_growth "$T/home/vendor1/loop" "$T/home/vendor2/loop" >"$T/lastgrowth" &
+	lg=$!
+	for uid in 20001 20002; do
+		while ps -o args= -u "$uid" | grep -q '^sleep 301'; do sleep 0.01; done
+		jobs+=($(($(nhs_now_ms) - END * 1000)))
+	done
+	wait "$lg"
+	read -r l1 l2 <"$T/lastgrowth"
+	loops+=($((l1 - END * 1000)) $((l2 - END * 1000)))
+	echo "round $round after logout: jobs gone (ms): ${jobs[*]: -2}; fork loops' last sign (ms): ${loops[*]: -2}"
+	rm -f "$T"/tickets/*.json
+done
+echo "after logout, a setsid job: $(nhs_stats "${jobs[@]}") over ${#jobs[@]}; a fork-exit loop: $(nhs_stats "${loops[@]}") over ${#loops[@]} (ms after the window end)"
+echo "revocation delay over $((N * ROUNDS)) sessions: $(nhs_stats "${all[@]}") (ms after the window end); after logout: job $(nhs_stats "${jobs[@]}"), fork loop $(nhs_stats "${loops[@]}")"
