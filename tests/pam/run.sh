@@ -80,6 +80,12 @@ svc nhiacct_args "$T/nhiacct.conf" max_window=1h
 svc nhiacct_badconf "$T/bad.conf"
 svc nhiacct_looseconf "$T/loose.conf"
 svc nhiacct_missinggroup "$T/missinggroup.conf"
+cat > "$T/services/nhiacct_session" <<S
+auth     optional  $MOD conf=$T/nhiacct.conf
+auth     required  pam_permit.so
+account  required  $MOD conf=$T/nhiacct.conf
+session  required  $MOD conf=$T/nhiacct.conf
+S
 svc nhiacct_besteffort "$T/nhiacct.conf" audit=best-effort
 svc nhiacct_http "$T/nhiacct.conf" backend=http 'url=https://127.0.0.1:9/tickets/{id}' timeout=2s
 for c in nhiacct bad missinggroup; do

@@ -152,12 +152,12 @@ now_usec(void)
  * (caller decrefs), or NULL.
  */
 static json_t *
-wait_record(const char *event, const char *user, uint64_t since)
+wait_record_for(const char *event, const char *user, uint64_t since, uint64_t usec)
 {
 	char m1[128], m2[128];
 	sd_journal *j = NULL;
 	json_t *found = NULL;
-	uint64_t deadline = now_usec() + 5000000;
+	uint64_t deadline = now_usec() + usec;
 
 	if (sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY) < 0)
 		return NULL;
@@ -185,6 +185,19 @@ wait_record(const char *event, const char *user, uint64_t since)
 	}
 	sd_journal_close(j);
 	return found;
+}
+
+static json_t *
+wait_record(const char *event, const char *user, uint64_t since)
+{
+	return wait_record_for(event, user, since, 5000000);
+}
+
+/* The same, waiting 300 ms: for "no such record" checks. */
+static json_t *
+wait_record_short(const char *event, const char *user, uint64_t since)
+{
+	return wait_record_for(event, user, since, 300000);
 }
 
 /* Is there no record at all for user since `since` (waiting 300 ms)? */
@@ -857,6 +870,68 @@ test_nss_failure_refuses(void **s)
 	msgs_free(&m);
 }
 
+
+/* ---- a refusal in the session phase is recorded too ---------------------- */
+
+/* A conversation that answers the ticket prompt with ud's ticket id and,
+ * once the account phase has said "access granted", waits 2.5 s: the
+ * window, which ends 2 s after the grant, closes before open_session. */
+struct slow_conv {
+	const char *ticket;
+	char err[PAM_MAX_MSG_SIZE + 1];
+};
+
+static int
+slow_conv(int n, const struct pam_message **msg, struct pam_response **resp, void *ud)
+{
+	struct slow_conv *c = ud;
+
+	*resp = calloc((size_t)n, sizeof(**resp));
+	if (*resp == NULL)
+		return PAM_BUF_ERR;
+	for (int i = 0; i < n; i++) {
+		if (msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
+			(*resp)[i].resp = strdup(c->ticket);
+		else if (msg[i]->msg_style == PAM_TEXT_INFO && strstr(msg[i]->msg, "access granted"))
+			usleep(2500000);
+		else if (msg[i]->msg_style == PAM_ERROR_MSG && c->err[0] == '\0')
+			snprintf(c->err, sizeof(c->err), "%s", msg[i]->msg);
+	}
+	return PAM_SUCCESS;
+}
+
+static void
+test_session_refused_after_window_closed(void **s)
+{
+	struct tk k = good("CHG-LATE");
+	struct slow_conv c = { .ticket = "CHG-LATE" };
+	struct pam_testcase tests[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+		pam_test(PAMTEST_ACCOUNT, PAM_SUCCESS),
+		pam_test(PAMTEST_OPEN_SESSION, PAM_PERM_DENIED),
+	};
+	uint64_t since = now_usec();
+	json_t *rec;
+
+	(void)s;
+	k.accounts = "[\"vendor3\"]";
+	k.na_rel = (long)(time(NULL) - now0) + 2;
+	ticket(&k);
+	assert_int_equal(_pamtest_conv("nhiacct_session", "vendor3", slow_conv, &c, tests, 3, NULL),
+			 PAMTEST_ERR_OK);
+	assert_non_null(strstr(c.err, "nhiacct: access refused (expired): "));
+	if (have_journal) {
+		rec = wait_record("deny", "vendor3", since);
+		assert_non_null(rec);
+		assert_string_equal(field(rec, "NHIACCT_REASON"), "expired");
+		assert_string_equal(field(rec, "NHIACCT_TICKET"), "CHG-LATE");
+		assert_null(json_object_get(rec, "NHIACCT_SESSION"));
+		json_decref(rec);
+		/* and no session was opened */
+		assert_null(wait_record_short("open", "vendor3", since));
+	}
+}
+
 /* Without a journald: a grant cannot be recorded, so it is refused. */
 static void
 test_reason_audit_unavailable(void **s)
@@ -911,6 +986,7 @@ main(void)
 		cmocka_unit_test(test_reason_config_error),
 		cmocka_unit_test(test_missing_vendor_group_refuses),
 		cmocka_unit_test(test_case_insensitive_name_is_a_vendor),
+		cmocka_unit_test(test_session_refused_after_window_closed),
 	};
 	const struct CMUnitTest nssfail[] = {
 		cmocka_unit_test(test_nss_failure_refuses),
