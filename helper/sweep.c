@@ -61,7 +61,7 @@ cmd_sweep(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 		struct pollfd pfd = { .fd = nhi_watch_recheck_fd(&w), .events = POLLIN };
 
 		(void)poll(&pfd, 1, (int)nhi_watch_recheck_left_ms(&w));
-		(void)nhi_watch_recheck_collect(&w, (int64_t)time(NULL));
+		(void)nhi_watch_recheck_collect(&w);
 	}
 	printf("%zu live, %zu revoked, %zu warned, %zu stale record(s) closed\n", w.live.n,
 	       w.revoked, w.warned, w.stale);

@@ -191,7 +191,7 @@ cmd_watch(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 		if (pfd[2].revents & POLLIN)
 			drain(tfd);     /* ECANCELED (clock set) too: recompute */
 		if (nhi_watch_recheck_fd(&w) >= 0)
-			(void)nhi_watch_recheck_collect(&w, (int64_t)time(NULL));
+			(void)nhi_watch_recheck_collect(&w);
 	}
 out:
 	if (tfd >= 0)

@@ -9,6 +9,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "nhi.h"
@@ -169,7 +170,11 @@ listed_user(const struct nhi_conf *c, const char *typed, const struct nhi_identi
 
 		if (strcmp(v, id->name) == 0 || strcmp(v, typed) == 0)
 			return true;
-		/* the same account under another spelling ("Vendor1") */
+		/* the same account under another spelling ("Vendor1"): asked
+		 * of the name service only for such an entry, so that a long
+		 * list costs no lookups */
+		if (strcasecmp(v, id->name) != 0 && strcasecmp(v, typed) != 0)
+			continue;
 		if ((r = uid_of(v, &u, buf)) < 0) {
 			*err_out = r;
 			*bad = v;
@@ -189,8 +194,9 @@ nhi_classify(const struct nhi_conf *c, const char *typed, struct nhi_identity *i
 	struct group gr;
 	char *pbuf = NULL, *cbuf = NULL, *gbuf = NULL;
 	const char *bad = NULL;
-	gid_t *gids = NULL;
-	int ngids = -1, r;
+	gid_t *gids = NULL, *ggids = NULL;
+	bool listed = false;
+	int ngids = 0, r;
 
 	memset(id, 0, sizeof(*id));
 	err[0] = '\0';
@@ -231,36 +237,46 @@ nhi_classify(const struct nhi_conf *c, const char *typed, struct nhi_identity *i
 	}
 	/* every group must resolve, whatever the user: a typo or a name
 	 * service that is down must not decide who is a vendor */
-	if ((r = nhi_vendor_groups_check(c, err, errsz)) < 0)
+	if (c->vendor_groups.n > 0 && (ggids = calloc(c->vendor_groups.n, sizeof(gid_t))) == NULL) {
+		r = -ENOMEM;
+		snprintf(err, errsz, "out of memory");
 		goto out;
+	}
 	for (size_t i = 0; i < c->vendor_groups.n; i++) {
 		const char *g = c->vendor_groups.v[i];
 
 		if ((r = get_gr(g, &gr, &gbuf)) < 0) {
-			snprintf(err, errsz, "vendor_groups: cannot look up group %s: %s", g,
-				 strerror(-r));
+			if (r == -ENOENT)
+				snprintf(err, errsz, "vendor_groups: group %s does not exist", g);
+			else
+				snprintf(err, errsz, "vendor_groups: cannot look up group %s: %s", g,
+					 strerror(-r));
 			goto out;
 		}
+		ggids[i] = gr.gr_gid;
 		if (gr.gr_gid == pw.pw_gid)
-			goto vendor;
-		for (char **m = gr.gr_mem; m != NULL && *m != NULL; m++)
-			if (strcmp(*m, id->name) == 0 || strcmp(*m, typed) == 0)
-				goto vendor;
-		if (ngids < 0 && (r = group_list(id->name, pw.pw_gid, &gids, &ngids)) < 0) {
-			snprintf(err, errsz, "cannot look up the groups of %s: %s", id->name,
-				 strerror(-r));
-			goto out;
-		}
-		for (int k = 0; k < ngids; k++)
-			if (gids[k] == gr.gr_gid)
-				goto vendor;
+			listed = true;
+		for (char **m = gr.gr_mem; m != NULL && *m != NULL && !listed; m++)
+			listed = strcmp(*m, id->name) == 0 || strcmp(*m, typed) == 0;
 	}
+	if (listed)
+		goto vendor;
+	/* supplementary groups the member lists do not show (SSSD, LDAP) */
+	if (c->vendor_groups.n > 0 && (r = group_list(id->name, pw.pw_gid, &gids, &ngids)) < 0) {
+		snprintf(err, errsz, "cannot look up the groups of %s: %s", id->name, strerror(-r));
+		goto out;
+	}
+	for (int k = 0; k < ngids; k++)
+		for (size_t i = 0; i < c->vendor_groups.n; i++)
+			if (gids[k] == ggids[i])
+				goto vendor;
 	r = NHI_CLASS_OTHER;
 	goto out;
 vendor:
 	r = NHI_CLASS_VENDOR;
 out:
 	free(gids);
+	free(ggids);
 	free(pbuf);
 	free(cbuf);
 	free(gbuf);

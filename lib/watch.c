@@ -323,7 +323,7 @@ nhi_watch_recheck_left_ms(const struct nhi_watch *w)
 
 /* One answer line: acts on the session it names, if it is still live. */
 static void
-apply_answer(struct nhi_watch *w, const char *line, int64_t now)
+apply_answer(struct nhi_watch *w, const char *line)
 {
 	char id[NHI_SESSION_ID_LEN + 1], *end;
 	struct nhi_session *s;
@@ -353,11 +353,10 @@ apply_answer(struct nhi_watch *w, const char *line, int64_t now)
 		nhi_log(LOG_INFO, "session %s: ticket %s now ends earlier", s->id, s->ticket);
 		s->not_after = na;      /* kept by reload: the shorter end counts */
 	}
-	(void)now;
 }
 
 int
-nhi_watch_recheck_collect(struct nhi_watch *w, int64_t now)
+nhi_watch_recheck_collect(struct nhi_watch *w)
 {
 	char buf[4096], *line, *save = NULL;
 	bool done = false;
@@ -398,7 +397,7 @@ nhi_watch_recheck_collect(struct nhi_watch *w, int64_t now)
 		w->answers[w->n_answers] = '\0';
 		for (line = strtok_r(w->answers, "\n", &save); line != NULL;
 		     line = strtok_r(NULL, "\n", &save))
-			apply_answer(w, line, now);
+			apply_answer(w, line);
 	}
 	recheck_end(w, false);
 	return 1;

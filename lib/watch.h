@@ -90,6 +90,6 @@ int64_t nhi_watch_recheck_left_ms(const struct nhi_watch *w);
  * past its deadline is killed and its answers dropped.  Returns 1 when the
  * recheck is over (a pass should follow), 0 while it goes on.
  */
-int nhi_watch_recheck_collect(struct nhi_watch *w, int64_t now);
+int nhi_watch_recheck_collect(struct nhi_watch *w);
 
 #endif
