@@ -72,13 +72,8 @@ for round in $(seq "$ROUNDS"); do
 	echo "round $round: $N sessions, delays (ms): ${all[*]: -$N}"
 	rm -f "$T"/tickets/*.json
 done
-LOOP='import os, sys, time
-while True:
-    if os.fork():
-        os._exit(0)
-    with open(sys.argv[1], "a") as f:
-        f.write("x")
-    time.sleep(0.003)'
+# the fork-exit loop, where the test users can read it
+install -m 0755 "$NHI_TOP/tests/lib/fork_loop.py" "$T/fork_loop.py"
 # last_growth FILE...: waits until none of the files grew for 0.5 s; prints,
 # for each, the time (ms) it last grew
 last_growth() {
@@ -106,7 +101,7 @@ for round in $(seq "$ROUNDS"); do
 		nhs_ticket "$T" LEFT-$round-$u "$u" "$END"
 		rm -f "$T/home/$u/loop"
 		ssh_run "$T" "$u" 'setsid nohup sleep 301 >/dev/null 2>&1 </dev/null &' || fail "$u: $SSH_ERR"
-		ssh_run "$T" "$u" "setsid nohup python3 -c '$LOOP' $T/home/$u/loop >/dev/null 2>&1 </dev/null &" ||
+		ssh_run "$T" "$u" "setsid nohup python3 $T/fork_loop.py $T/home/$u/loop >/dev/null 2>&1 </dev/null &" ||
 			fail "$u: $SSH_ERR"
 	done
 	[ "$(date +%s)" -lt "$END" ] || fail "round $round: logouts did not finish before the window end"

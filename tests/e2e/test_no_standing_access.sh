@@ -86,13 +86,8 @@ NHS_WATCH_ENV="NHIACCT_BACKEND_DIR=$BUILD" NHS_WATCH_WRAP=$(unit_wrap) nhs_watch
 
 # A process that forks and exits in a loop, a new pid every few ms, each
 # generation appending a byte to the file it is given.
-LOOP='import os, sys, time
-while True:
-    if os.fork():
-        os._exit(0)
-    with open(sys.argv[1], "a") as f:
-        f.write("x")
-    time.sleep(0.003)'
+# the fork-exit loop, where the test users can read it
+install -m 0755 "$NHI_TOP/tests/lib/fork_loop.py" "$T/fork_loop.py"
 # Is the loop writing to $1 still going?  0 yes.
 loop_alive() {
 	local a b
@@ -123,10 +118,10 @@ ssh_run "$T" vendor1 "tmux -S $H1/tmux.sock new-session -d 'sleep 1001'" ||
 	fail "vendor1 tmux: $SSH_ERR"
 ssh_run "$T" vendor1 'sh -c "(sleep 1002 </dev/null >/dev/null 2>&1 &) &"' ||
 	fail "vendor1 double fork: $SSH_ERR"
-ssh_run "$T" vendor1 "setsid nohup python3 -c '$LOOP' $H1/loop >/dev/null 2>&1 </dev/null &" ||
+ssh_run "$T" vendor1 "setsid nohup python3 $T/fork_loop.py $H1/loop >/dev/null 2>&1 </dev/null &" ||
 	fail "vendor1 fork loop: $SSH_ERR"
 nhs_bg_ssh "$T" conn vendor2 '' \
-	"setsid nohup python3 -c '$LOOP' $T/home/vendor2/loop >/dev/null 2>&1 </dev/null & sleep 300"
+	"setsid nohup python3 $T/fork_loop.py $T/home/vendor2/loop >/dev/null 2>&1 </dev/null & sleep 300"
 jwait NHIACCT_EVENT=close NHIACCT_USER=vendor1 4 10 >/dev/null || fail "four closes of vendor1"
 jwait NHIACCT_EVENT=open NHIACCT_USER=vendor2 1 10 >/dev/null || fail "vendor2 session did not open"
 [ "$(date +%s)" -lt "$END" ] || fail "logins too slow for the window"

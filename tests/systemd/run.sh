@@ -56,6 +56,7 @@ ma=$(cc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 install -D -m 0644 "$BUILD/pam_nhiacct.so" "$R/lib/$ma/security/pam_nhiacct.so"
 install -D -m 0644 "$BUILD/nhiacct_http.so" "$R/usr/lib/$ma/nhiacct/nhiacct_http.so"
 install -D -m 0755 "$BUILD/nhiacct" "$R/usr/sbin/nhiacct"
+install -D -m 0755 "$NHI_TOP/tests/lib/fork_loop.py" "$R/usr/local/bin/fork_loop.py"
 install -D -m 0644 "$NHI_TOP/conf/systemd/nhiacct-watch.service" \
 	"$R/etc/systemd/system/nhiacct-watch.service"
 install -D -m 0644 "$NHI_TOP/conf/tmpfiles.d/nhiacct.conf" "$R/usr/lib/tmpfiles.d/nhiacct.conf"
@@ -127,15 +128,10 @@ assert_eq active "$(sdh_run systemctl is-active systemd-logind.service)" "logind
 note "a job and a fork loop left at logout, and a lingering systemd-run --user unit"
 END=$(($(date +%s) + 15))
 ticket SD-1 "$END"
-LOOP='import os, time
-while True:
-    if os.fork():
-        os._exit(0)
-    with open("/tmp/loop", "a") as f:
-        f.write("x")
-    time.sleep(0.003)'
+
 vssh 'setsid nohup sleep 1000 >/dev/null 2>&1 </dev/null &' || fail "vendor1 login"
-vssh "setsid nohup python3 -c '$LOOP' >/dev/null 2>&1 </dev/null &" || fail "vendor1 loop"
+vssh "setsid nohup python3 /usr/local/bin/fork_loop.py /tmp/loop >/dev/null 2>&1 </dev/null &" ||
+	fail "vendor1 loop"
 # lingering: Debian's polkit lets every user do this; this host has no
 # polkit, so root does it for the vendor
 sdh_run loginctl enable-linger vendor1 || fail "enable-linger"
