@@ -16,7 +16,9 @@
 #      user manager cannot be started again outside a window (the shipped
 #      systemd-user PAM file refuses it, with a deny record);
 #   3. a crontab entry of the vendor after the window: refused by cron's
-#      account stack (the shipped cron PAM file), with a deny record.
+#      account stack (the shipped cron PAM file), with a deny record;
+#   4. a session record naming another user's logind session: the watch
+#      checks the owner with logind and leaves that session alone.
 # Skips (77) when not root or when no Debian root can be built.
 set -u
 . "$(dirname "$0")/../lib/common.sh"
@@ -81,9 +83,12 @@ KbdInteractiveAuthentication no
 EOF
 chroot "$R" groupadd -g 20000 vendors
 chroot "$R" useradd -m -u 20001 -g vendors -s /bin/bash vendor1
+chroot "$R" useradd -m -u 20003 -U -s /bin/bash staff1
 ssh-keygen -q -t ed25519 -N '' -f "$T/id" <<<y >/dev/null
 install -d -m 0700 -o 20001 -g 20000 "$R/home/vendor1/.ssh"
 install -m 0600 -o 20001 -g 20000 "$T/id.pub" "$R/home/vendor1/.ssh/authorized_keys"
+install -d -m 0700 -o 20003 -g 20003 "$R/home/staff1/.ssh"
+install -m 0600 -o 20003 -g 20003 "$T/id.pub" "$R/home/staff1/.ssh/authorized_keys"
 echo "vendor1" >"$R/etc/cron.allow"
 
 ticket() { # ID NOT_AFTER
@@ -96,8 +101,13 @@ ticket() { # ID NOT_AFTER
 	mv "$R/etc/security/nhiacct/tickets/.$1.tmp" "$R/etc/security/nhiacct/tickets/$1.json"
 }
 vssh() { # CMD: as vendor1, public key, ticket by lookup
-	timeout 30 ssh -i "$T/id" -p "$PORT" -o BatchMode=yes -o StrictHostKeyChecking=no \
-		-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR vendor1@127.0.0.1 "$@" </dev/null
+	ussh vendor1 "$@"
+}
+ussh() { # USER CMD
+	local u=$1
+	shift
+	timeout 60 ssh -i "$T/id" -p "$PORT" -o BatchMode=yes -o StrictHostKeyChecking=no \
+		-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR "$u@127.0.0.1" "$@" </dev/null
 }
 jhost() { sdh_run journalctl -q --no-pager -o json "$@"; }
 jhost_wait() { # MATCH... : waits up to 10 s for a record, prints the last
@@ -187,6 +197,39 @@ r=$(jhost_wait NHIACCT_EVENT=deny NHIACCT_SERVICE=systemd-user) ||
 	fail "no deny record from systemd-user"
 assert_eq expired "$(printf "%s\n" "$r" | jf NHIACCT_REASON)" "systemd-user deny reason (lookup found the ended SD-1)"
 
+# ---- logind: a session id is acted on only for its owner ---------------------------
+note "a record naming another user's logind session: that session is left alone"
+ussh staff1 'sleep 300' &
+staff=$!
+sid=
+for _ in $(seq 100); do
+	sid=$(sdh_run loginctl list-sessions --no-legend | awk '$3 == "staff1" { print $1; exit }')
+	[ -n "$sid" ] && break
+	sleep 0.1
+done
+[ -n "$sid" ] || fail "no logind session of staff1"
+# a record (as only root can write one) for vendor1 whose logind id is
+# staff1's session; its opener is a live process of its own
+sdh_run sh -c 'sleep 300 </dev/null >/dev/null 2>&1 & echo $! >/run/forged.pid'
+fpid=$(sdh_run cat /run/forged.pid)
+fst=$(sdh_run sh -c "sed 's/.*) //' /proc/$fpid/stat | awk '{ print \$20 }'")
+fid=f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0
+iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
+# (the host's /run is a tmpfs of its own: written from inside)
+printf '{"session":"%s","user":"vendor1","uid":20001,"ticket":"SD-9","not_after":"%s","opened":"%s","pid":%d,"start_time":%d,"logind":"%s"}\n' \
+	"$fid" "$(iso $(($(date +%s) - 1)))" "$(iso $(($(date +%s) - 60)))" "$fpid" "$fst" "$sid" |
+	sdh_run sh -c "umask 077 && cat >/run/nhiacct/.$fid.tmp && mv /run/nhiacct/.$fid.tmp /run/nhiacct/$fid.json" ||
+	fail "cannot write the forged record"
+jhost_wait NHIACCT_EVENT=revoke NHIACCT_SESSION=$fid >/dev/null || fail "the forged record was not revoked"
+sleep 0.5
+assert_eq active "$(sdh_run loginctl show-session -p State --value "$sid" 2>/dev/null |
+	sed 's/online/active/')" "staff1's logind session"
+kill -0 "$staff" 2>/dev/null || fail "staff1's connection was cut by a record naming its session"
+assert_match "belongs to uid 20003" "$(sdh_run journalctl -q -u nhiacct-watch.service)" \
+	"the watch's refusal to end another user's session"
+kill "$staff" 2>/dev/null
+wait "$staff" 2>/dev/null
+
 # ---- 3. cron after the window ------------------------------------------------------
 note "a crontab entry after the window: refused by cron's account stack"
 printf '* * * * * touch /tmp/cron-ran\n' | sdh_run crontab -u vendor1 - || fail "crontab"
@@ -200,5 +243,5 @@ sleep 1
 [ ! -e "$R/tmp/cron-ran" ] && ! sdh_run test -e /tmp/cron-ran || fail "the cron job ran"
 
 note "all systemd-host attacks failed"
-echo "systemd: 3 passed, 0 failed"
+echo "systemd: 4 passed, 0 failed"
 exit 0
