@@ -4,7 +4,7 @@
  * struct nhi_review_entry each) into rows a reviewer reads: one row per
  * session, joined by NHIACCT_SESSION, and one row per denial.  No journal
  * I/O here, so the joins, the filters and the output are unit-testable; the
- * journal side lives in helper/review.c.
+ * journal side lives in helper/cmd_review.c.
  */
 #ifndef NHI_REVIEW_H
 #define NHI_REVIEW_H
