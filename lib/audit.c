@@ -120,6 +120,15 @@ compose(const struct nhi_record *rec, const char *id, char *buf, size_t bufsz)
 	}
 }
 
+void
+nhi_record_init(struct nhi_record *rec, enum nhi_event ev)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->event = ev;
+	rec->duration = -1;
+	rec->priority = -1;
+}
+
 int
 nhi_audit(const struct nhi_record *rec)
 {

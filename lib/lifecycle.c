@@ -16,15 +16,12 @@
 static void
 record_for(const struct nhi_opening *o, enum nhi_event ev, struct nhi_record *rec)
 {
-	memset(rec, 0, sizeof(*rec));
-	rec->event = ev;
+	nhi_record_init(rec, ev);
 	rec->identifier = o->identifier;
 	rec->user = o->user;
 	rec->service = o->service;
 	rec->rhost = o->rhost;
 	rec->host = o->host;
-	rec->duration = -1;
-	rec->priority = -1;
 }
 
 static int

@@ -349,6 +349,10 @@ struct nhi_record {
 	const char *extra;              /* "FIELD=value" extra field or NULL */
 };
 
+/* A record of event ev with nothing else set (the -1 "omitted" values
+ * included): start every record here. */
+void nhi_record_init(struct nhi_record *rec, enum nhi_event ev);
+
 /* Writes one journal entry.  0 or a negative errno (-ECONNREFUSED when no
  * journald listens, -ENOENT with no socket): "record not written". */
 int nhi_audit(const struct nhi_record *rec);

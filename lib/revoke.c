@@ -332,26 +332,21 @@ static void
 revoke_record(struct nhi_conf *c, const struct nhi_session *s, const char *reason,
 	      const char *op, const struct nhi_kill_report *rep)
 {
-	struct nhi_record rec = { .event = NHI_EV_REVOKE, .identifier = "nhiacct",
-				  .priority = rep->incomplete ? LOG_ERR : -1 };
+	struct nhi_record rec;
 	char msg[512], user[96];
 	struct nhi_ticket t;
 	int64_t d = (int64_t)time(NULL) - s->opened;
 	int r;
 
-	nhi_session_ticket(s, &t);
+	nhi_session_record(s, NHI_EV_REVOKE, "nhiacct", nhi_conf_host(c), &t, &rec);
 	nhi_escape(user, sizeof(user), s->user);
 	snprintf(msg, sizeof(msg), "Session %s of %s revoked (%s) after %" PRId64 "s (ticket %s): "
 		 "%zu process(es) ended, %s%s", s->id, user, reason, d < 0 ? 0 : d, s->ticket,
 		 rep->ended, rep->connected ? "the vendor was still connected" :
 		 "left running after logout",
 		 rep->incomplete ? "; NOT every process could be ended or confirmed" : "");
-	rec.user = s->user;
-	rec.service = s->service;
-	rec.rhost = s->rhost;
-	rec.host = nhi_conf_host(c);
-	rec.ticket = &t;
-	rec.session = s->id;
+	if (rep->incomplete)
+		rec.priority = LOG_ERR;
 	rec.reason = reason;
 	rec.duration = d < 0 ? 0 : d;
 	rec.message = msg;

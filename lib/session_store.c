@@ -45,6 +45,21 @@ nhi_session_ticket(const struct nhi_session *s, struct nhi_ticket *t)
 	t->not_after = s->not_after;
 }
 
+void
+nhi_session_record(const struct nhi_session *s, enum nhi_event ev, const char *identifier,
+		   const char *host, struct nhi_ticket *t, struct nhi_record *rec)
+{
+	nhi_session_ticket(s, t);
+	nhi_record_init(rec, ev);
+	rec->identifier = identifier;
+	rec->user = s->user;
+	rec->service = s->service;
+	rec->rhost = s->rhost;
+	rec->host = host;
+	rec->ticket = t;
+	rec->session = s->id;
+}
+
 int
 nhi_session_new_id(char id[NHI_SESSION_ID_LEN + 1])
 {

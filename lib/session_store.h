@@ -57,6 +57,12 @@ void nhi_session_free(struct nhi_session *s);   /* resets to zero */
  * s's strings (do not nhi_ticket_free it). */
 void nhi_session_ticket(const struct nhi_session *s, struct nhi_ticket *t);
 
+/* A record of event ev about session s, as written by identifier on host:
+ * the login, the session id and the ticket part (into t, which borrows
+ * s's strings, as rec borrows t). */
+void nhi_session_record(const struct nhi_session *s, enum nhi_event ev, const char *identifier,
+			const char *host, struct nhi_ticket *t, struct nhi_record *rec);
+
 /* 32 lowercase hex digits from getrandom(2) into id (NUL-terminated). */
 int nhi_session_new_id(char id[NHI_SESSION_ID_LEN + 1]);
 /* Exactly NHI_SESSION_ID_LEN lowercase hex digits. */

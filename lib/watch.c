@@ -147,23 +147,6 @@ reload(struct nhi_watch *w)
 }
 
 static void
-session_record(struct nhi_watch *w, const struct nhi_session *s, enum nhi_event ev,
-	       const struct nhi_ticket *t, struct nhi_record *rec)
-{
-	memset(rec, 0, sizeof(*rec));
-	rec->event = ev;
-	rec->identifier = "nhiacct";
-	rec->user = s->user;
-	rec->service = s->service;
-	rec->rhost = s->rhost;
-	rec->host = nhi_conf_host(w->conf);
-	rec->ticket = t;
-	rec->session = s->id;
-	rec->duration = -1;
-	rec->priority = -1;
-}
-
-static void
 warn(struct nhi_watch *w, struct nhi_session *s, int64_t now)
 {
 	char msg[256], left[32], until[NHI_TIME_BUF];
@@ -177,8 +160,7 @@ warn(struct nhi_watch *w, struct nhi_session *s, int64_t now)
 		 "(%s); save your work. ***\r\n", s->ticket,
 		 nhi_format_duration(s->not_after - now, left, sizeof(left)), until);
 	n = nhi_session_tell(s, msg);
-	nhi_session_ticket(s, &t);
-	session_record(w, s, NHI_EV_WARN, &t, &rec);
+	nhi_session_record(s, NHI_EV_WARN, "nhiacct", nhi_conf_host(w->conf), &t, &rec);
 	if ((r = nhi_audit(&rec)) < 0)
 		nhi_log(LOG_ERR, "warn record of session %s not written: %s", s->id, strerror(-r));
 	nhi_log(LOG_INFO, "session %s of %s warned on %d terminal(s): %s left", s->id, s->user,
@@ -203,8 +185,7 @@ close_stale(struct nhi_watch *w, struct nhi_session *s, int64_t now)
 		return;         /* closed or revoked meanwhile: theirs to record */
 	s->closed = true;
 	w->stale++;
-	nhi_session_ticket(s, &t);
-	session_record(w, s, NHI_EV_CLOSE, &t, &rec);
+	nhi_session_record(s, NHI_EV_CLOSE, "nhiacct", nhi_conf_host(w->conf), &t, &rec);
 	rec.duration = now - s->opened < 0 ? 0 : now - s->opened;
 	rec.note = "stale";
 	if ((r = nhi_audit(&rec)) < 0)

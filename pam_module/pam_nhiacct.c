@@ -147,12 +147,14 @@ nhi_pam_record(struct nhi_pam *p, struct nhi_record *rec)
 int
 nhi_pam_conf_refusal(struct nhi_pam *p)
 {
-	struct nhi_record rec = { .event = NHI_EV_DENY, .duration = -1, .priority = LOG_ERR,
-				  .reason = nhi_reason_name(NHI_DENY_CONFIG_ERROR) };
+	struct nhi_record rec;
 	struct nhi_result res = { .reason = NHI_DENY_CONFIG_ERROR };
 	char line[512];
 
 	pam_syslog(p->pamh, LOG_ERR, "config_error: %s", p->conf_err);
+	nhi_record_init(&rec, NHI_EV_DENY);
+	rec.priority = LOG_ERR;
+	rec.reason = nhi_reason_name(NHI_DENY_CONFIG_ERROR);
 	nhi_pam_record(p, &rec);
 	if (nhi_audit(&rec) < 0)
 		pam_syslog(p->pamh, LOG_ERR, "journal record not written");
@@ -213,7 +215,7 @@ int
 nhi_pam_decide(struct nhi_pam *p, bool tell, struct nhi_result **out)
 {
 	struct nhi_login login = { p->user, p->service, p->rhost, NULL };
-	struct nhi_record rec = { .duration = -1, .priority = -1 };
+	struct nhi_record rec;
 	struct nhi_result *res;
 	char line[768];
 	int r;
@@ -222,7 +224,7 @@ nhi_pam_decide(struct nhi_pam *p, bool tell, struct nhi_result **out)
 		return PAM_BUF_ERR;
 	nhi_evaluate(&p->conf, &login, pam_getenv(p->pamh, "NHIACCT_TICKET"),
 		     (int64_t)time(NULL), res);
-	rec.event = res->reason == NHI_GRANT ? NHI_EV_GRANT : NHI_EV_DENY;
+	nhi_record_init(&rec, res->reason == NHI_GRANT ? NHI_EV_GRANT : NHI_EV_DENY);
 	rec.ticket = &res->ticket;
 	rec.ticket_id = res->ticket_id;
 	rec.reason = res->reason == NHI_GRANT ? NULL : nhi_reason_name(res->reason);
