@@ -12,6 +12,9 @@
 #define NHI_EXIT_NO     1
 #define NHI_EXIT_USAGE  2
 
+/* SYSLOG_IDENTIFIER of the records the command writes */
+#define NHI_CMD_IDENTIFIER "nhiacct"
+
 struct nhi_conf;
 
 struct nhi_cmd_ctx {

@@ -83,6 +83,7 @@ cmd_revoke(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 	};
 	struct nhi_session_list l = { NULL, 0 };
 	const char *session = NULL, *ticket = NULL;
+	struct nhi_revoke_why why;
 	struct nhi_conf c;
 	char err[512], op[128];
 	size_t done = 0;
@@ -111,6 +112,8 @@ cmd_revoke(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 	if (nhi_cmd_load_conf(ctx, &c) < 0)
 		return NHI_EXIT_USAGE;
 	operator_field(op, sizeof(op));
+	why = (struct nhi_revoke_why){ .identifier = NHI_CMD_IDENTIFIER, .reason = "manual",
+				       .op = op, .always_record = true };
 	dirfd = nhi_state_dir_open(c.state_dir, false, err, sizeof(err));
 	if (dirfd == -ENOENT) {
 		rc = NHI_EXIT_NO;
@@ -130,7 +133,7 @@ cmd_revoke(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 
 		if (session != NULL ? strcmp(s->id, session) != 0 : strcmp(s->ticket, ticket) != 0)
 			continue;
-		if ((r = nhi_session_revoke(&c, dirfd, s, "manual", op, true, &rep)) < 0) {
+		if ((r = nhi_session_revoke(&c, dirfd, s, &why, &rep)) < 0) {
 			if (r != -ENOENT)       /* ended meanwhile: not ours to report */
 				fprintf(stderr, "nhiacct revoke: session %s: %s\n", s->id,
 					strerror(-r));

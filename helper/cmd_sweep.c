@@ -48,7 +48,7 @@ cmd_sweep(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 		return sweep_usage(stderr);
 	if (nhi_cmd_load_conf(ctx, &c) < 0)
 		return NHI_EXIT_USAGE;
-	if (nhi_watch_init(&w, &c, err, sizeof(err)) < 0) {
+	if (nhi_watch_init(&w, &c, NHI_CMD_IDENTIFIER, err, sizeof(err)) < 0) {
 		fprintf(stderr, "nhiacct sweep: %s\n", err);
 		goto out;
 	}

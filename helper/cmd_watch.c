@@ -103,7 +103,7 @@ cmd_watch(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 		return watch_usage(stderr);
 	if (nhi_cmd_load_conf(ctx, &c) < 0)
 		return NHI_EXIT_USAGE;
-	if (nhi_watch_init(&w, &c, err, sizeof(err)) < 0) {
+	if (nhi_watch_init(&w, &c, NHI_CMD_IDENTIFIER, err, sizeof(err)) < 0) {
 		fprintf(stderr, "nhiacct watch: %s\n", err);
 		sd_notifyf(0, "STATUS=%s", err);
 		goto out;

@@ -329,8 +329,8 @@ uid_has_valid_sessions(int dirfd, uid_t uid, int64_t now)
 }
 
 static void
-revoke_record(struct nhi_conf *c, const struct nhi_session *s, const char *reason,
-	      const char *op, const struct nhi_kill_report *rep)
+revoke_record(struct nhi_conf *c, const struct nhi_session *s, const struct nhi_revoke_why *why,
+	      const struct nhi_kill_report *rep)
 {
 	struct nhi_record rec;
 	char msg[512], user[96];
@@ -338,23 +338,23 @@ revoke_record(struct nhi_conf *c, const struct nhi_session *s, const char *reaso
 	int64_t d = (int64_t)time(NULL) - s->opened;
 	int r;
 
-	nhi_session_record(s, NHI_EV_REVOKE, "nhiacct", nhi_conf_host(c), &t, &rec);
+	nhi_session_record(s, NHI_EV_REVOKE, why->identifier, nhi_conf_host(c), &t, &rec);
 	nhi_escape(user, sizeof(user), s->user);
 	snprintf(msg, sizeof(msg), "Session %s of %s revoked (%s) after %" PRId64 "s (ticket %s): "
-		 "%zu process(es) ended, %s%s", s->id, user, reason, d < 0 ? 0 : d, s->ticket,
+		 "%zu process(es) ended, %s%s", s->id, user, why->reason, d < 0 ? 0 : d, s->ticket,
 		 rep->ended, rep->connected ? "the vendor was still connected" :
 		 "left running after logout",
 		 rep->incomplete ? "; NOT every process could be ended or confirmed" : "");
 	if (rep->incomplete)
 		rec.priority = LOG_ERR;
-	rec.reason = reason;
+	rec.reason = why->reason;
 	rec.duration = d < 0 ? 0 : d;
 	rec.message = msg;
 	rec.has_processes = true;
 	rec.processes = rep->ended;
 	rec.connected = rep->connected ? "yes" : "no";
 	rec.note = rep->incomplete ? "incomplete" : NULL;
-	rec.extra = op;
+	rec.extra = why->op;
 	if ((r = nhi_audit(&rec)) < 0)
 		nhi_log(LOG_ERR, "revoke record of session %s not written to the journal: %s",
 			s->id, strerror(-r));
@@ -362,8 +362,8 @@ revoke_record(struct nhi_conf *c, const struct nhi_session *s, const char *reaso
 
 bool
 nhi_revoke_finish(struct nhi_conf *c, int dirfd, const struct nhi_session *s,
-		  const char *reason, const char *op, bool always_record,
-		  struct nhi_revocation *rv, int64_t until_ms, struct nhi_kill_report *rep)
+		  const struct nhi_revoke_why *why, struct nhi_revocation *rv, int64_t until_ms,
+		  struct nhi_kill_report *rep)
 {
 	int64_t now = (int64_t)time(NULL);
 	bool sweep, recorded;
@@ -389,12 +389,13 @@ nhi_revoke_finish(struct nhi_conf *c, int dirfd, const struct nhi_session *s,
 		}
 	}
 	rv->rep.ended = rv->ended.n;
-	recorded = rv->rep.connected || rv->rep.ended > 0 || rv->rep.incomplete || always_record;
+	recorded = rv->rep.connected || rv->rep.ended > 0 || rv->rep.incomplete ||
+		   why->always_record;
 	if (recorded)
-		revoke_record(c, s, reason, op, &rv->rep);
+		revoke_record(c, s, why, &rv->rep);
 	nhi_log(rv->rep.incomplete ? LOG_ERR : LOG_NOTICE, "session %s of %s (ticket %s) %s: "
 		"%s; %zu process(es) ended%s%s%s", s->id, s->user, s->ticket,
-		rv->rep.connected ? "revoked" : "ended after logout", reason, rv->rep.ended,
+		rv->rep.connected ? "revoked" : "ended after logout", why->reason, rv->rep.ended,
 		rv->rep.uid_swept ? ", uid swept" : sweep ? "" : ", uid spared (another valid session)",
 		rv->rep.logind ? ", through logind" : "",
 		rv->rep.opener_stale ? "; its recorded pid belongs to another process now" : "");
@@ -408,14 +409,12 @@ nhi_revoke_finish(struct nhi_conf *c, int dirfd, const struct nhi_session *s,
 
 int
 nhi_session_revoke(struct nhi_conf *c, int dirfd, const struct nhi_session *s,
-		   const char *reason, const char *op, bool always_record,
-		   struct nhi_kill_report *rep)
+		   const struct nhi_revoke_why *why, struct nhi_kill_report *rep)
 {
 	struct nhi_revocation *rv;
 	int r;
 
 	if ((r = nhi_revoke_begin(dirfd, s, &rv)) < 0)
 		return r;
-	return nhi_revoke_finish(c, dirfd, s, reason, op, always_record, rv,
-				 nhi_mono_ms() + NHI_GRACE_MS, rep) ? 0 : 1;
+	return nhi_revoke_finish(c, dirfd, s, why, rv, nhi_mono_ms() + NHI_GRACE_MS, rep) ? 0 : 1;
 }

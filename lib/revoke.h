@@ -56,29 +56,34 @@ struct nhi_kill_report {
 
 struct nhi_conf;
 
+/* Why and by whom a session is ended; the front-end fills it. */
+struct nhi_revoke_why {
+	const char *identifier;         /* SYSLOG_IDENTIFIER of the record ("nhiacct") */
+	const char *reason;             /* "expired", "withdrawn", "manual" */
+	const char *op;                 /* "NHIACCT_OPERATOR=..." or NULL */
+	bool always_record;             /* record even a closed session with nothing left */
+};
+
 /*
  * Revokes s: claims it (removes its record; -ENOENT if someone else moved
  * it first, and nothing is done), ends it as the top of this file says and
- * writes the `revoke` record with reason ("expired", "withdrawn", "manual"),
- * NHIACCT_PROCESSES, NHIACCT_CONNECTED and op ("NHIACCT_OPERATOR=..." or
- * NULL).  A closed record whose vendor left nothing running is removed
- * without a record unless always_record.  rep may be NULL.  0 revoked (and
- * recorded), 1 a closed record ended quietly (nothing was left running).
+ * writes the `revoke` record with why->reason, NHIACCT_PROCESSES,
+ * NHIACCT_CONNECTED and why->op.  A closed record whose vendor left nothing
+ * running is removed without a record unless why->always_record.  rep may
+ * be NULL.  0 revoked (and recorded), 1 a closed record ended quietly.
  */
 int nhi_session_revoke(struct nhi_conf *c, int dirfd, const struct nhi_session *s,
-		       const char *reason, const char *op, bool always_record,
-		       struct nhi_kill_report *rep);
+		       const struct nhi_revoke_why *why, struct nhi_kill_report *rep);
 
 /* The same in two halves, so that the watch ends many sessions at once
  * with one grace period: begin claims and sends SIGTERMs, finish waits
- * until until_ms (monotonic), kills, sweeps the uid and records. */
+ * until until_ms (monotonic), kills, sweeps the uid and records.  finish
+ * returns true when a `revoke` record was due (written or not). */
 struct nhi_revocation;
 int nhi_revoke_begin(int dirfd, const struct nhi_session *s, struct nhi_revocation **out);
-/* Returns true when a `revoke` record was due (written or not). */
 bool nhi_revoke_finish(struct nhi_conf *c, int dirfd, const struct nhi_session *s,
-		       const char *reason, const char *op, bool always_record,
-		       struct nhi_revocation *rv, int64_t until_ms,
-		       struct nhi_kill_report *rep);
+		       const struct nhi_revoke_why *why, struct nhi_revocation *rv,
+		       int64_t until_ms, struct nhi_kill_report *rep);
 int64_t nhi_mono_ms(void);
 
 /* The ttys (/dev/pts/N, /dev/ttyN) of s: its PAM_TTY when that is a

@@ -84,10 +84,12 @@ nhi_due_mark_warned(struct nhi_session *s, const int64_t *warn_before, size_t n_
 /* ---- the watch ------------------------------------------------------------ */
 
 int
-nhi_watch_init(struct nhi_watch *w, struct nhi_conf *c, char *err, size_t errsz)
+nhi_watch_init(struct nhi_watch *w, struct nhi_conf *c, const char *identifier, char *err,
+	       size_t errsz)
 {
 	memset(w, 0, sizeof(*w));
 	w->conf = c;
+	w->identifier = identifier;
 	w->recheck_fd = -1;
 	w->dirfd = nhi_state_dir_open(c->state_dir, true, err, errsz);
 	return w->dirfd < 0 ? w->dirfd : 0;
@@ -160,7 +162,7 @@ warn(struct nhi_watch *w, struct nhi_session *s, int64_t now)
 		 "(%s); save your work. ***\r\n", s->ticket,
 		 nhi_format_duration(s->not_after - now, left, sizeof(left)), until);
 	n = nhi_session_tell(s, msg);
-	nhi_session_record(s, NHI_EV_WARN, "nhiacct", nhi_conf_host(w->conf), &t, &rec);
+	nhi_session_record(s, NHI_EV_WARN, w->identifier, nhi_conf_host(w->conf), &t, &rec);
 	if ((r = nhi_audit(&rec)) < 0)
 		nhi_log(LOG_ERR, "warn record of session %s not written: %s", s->id, strerror(-r));
 	nhi_log(LOG_INFO, "session %s of %s warned on %d terminal(s): %s left", s->id, s->user,
@@ -185,7 +187,7 @@ close_stale(struct nhi_watch *w, struct nhi_session *s, int64_t now)
 		return;         /* closed or revoked meanwhile: theirs to record */
 	s->closed = true;
 	w->stale++;
-	nhi_session_record(s, NHI_EV_CLOSE, "nhiacct", nhi_conf_host(w->conf), &t, &rec);
+	nhi_session_record(s, NHI_EV_CLOSE, w->identifier, nhi_conf_host(w->conf), &t, &rec);
 	rec.duration = now - s->opened < 0 ? 0 : now - s->opened;
 	rec.note = "stale";
 	if ((r = nhi_audit(&rec)) < 0)
@@ -325,9 +327,12 @@ apply_answer(struct nhi_watch *w, const char *line)
 		nhi_log(LOG_WARNING, "session %s: ticket %s could not be checked (%s); kept until "
 			"its window ends", s->id, s->ticket, nhi_reason_name((enum nhi_reason)reason));
 	} else if (reason != NHI_GRANT) {
-		const char *why = reason == NHI_DENY_EXPIRED ? "expired" : "withdrawn";
+		struct nhi_revoke_why why = {
+			.identifier = w->identifier,
+			.reason = reason == NHI_DENY_EXPIRED ? "expired" : "withdrawn",
+		};
 
-		if (nhi_session_revoke(w->conf, w->dirfd, s, why, NULL, false, NULL) == 0)
+		if (nhi_session_revoke(w->conf, w->dirfd, s, &why, NULL) == 0)
 			w->revoked++;
 		s->not_after = INT64_MIN;       /* ended: the next pass drops it */
 	} else if (na < s->not_after) {
@@ -392,6 +397,7 @@ static int
 act_on_due(struct nhi_watch *w, int64_t now)
 {
 	size_t n = w->live.n, n_due = 0;
+	struct nhi_revoke_why why = { .identifier = w->identifier, .reason = "expired" };
 	struct nhi_revocation **rv;
 	struct nhi_due *due;
 	int64_t until;
@@ -424,8 +430,7 @@ act_on_due(struct nhi_watch *w, int64_t now)
 
 		if (due[k].kind != NHI_DUE_REVOKE)
 			continue;
-		if (rv[k] != NULL && nhi_revoke_finish(w->conf, w->dirfd, s, "expired", NULL, false,
-						       rv[k], until, NULL))
+		if (rv[k] != NULL && nhi_revoke_finish(w->conf, w->dirfd, s, &why, rv[k], until, NULL))
 			w->revoked++;
 		s->not_after = INT64_MIN;
 	}

@@ -52,6 +52,7 @@ struct nhi_conf;
 
 struct nhi_watch {
 	struct nhi_conf *conf;          /* borrowed */
+	const char *identifier;         /* SYSLOG_IDENTIFIER of its records */
 	int dirfd;
 	struct nhi_session_list live;   /* open and closed records */
 	int64_t next_recheck;           /* 0: at the next pass */
@@ -63,9 +64,11 @@ struct nhi_watch {
 	size_t revoked, warned, stale;  /* counters, for STATUS= and sweep */
 };
 
-/* Opens (creates) the state folder; err says why not.  Free with _free,
- * which also ends a recheck in flight. */
-int nhi_watch_init(struct nhi_watch *w, struct nhi_conf *c, char *err, size_t errsz);
+/* Opens (creates) the state folder; err says why not.  identifier: the
+ * front-end's name on the records ("nhiacct").  Free with _free, which
+ * also ends a recheck in flight. */
+int nhi_watch_init(struct nhi_watch *w, struct nhi_conf *c, const char *identifier,
+		   char *err, size_t errsz);
 void nhi_watch_free(struct nhi_watch *w);
 
 /*

@@ -562,6 +562,8 @@ test_descendants_and_uid(void **state)
 static int
 revoke_in_tmp(struct nhi_session *s, struct nhi_kill_report *rep)
 {
+	const struct nhi_revoke_why why = { .identifier = "test", .reason = "manual",
+					    .always_record = true };
 	struct nhi_conf c;
 	char *d = tmpdir(), err[256];
 	int fd, r;
@@ -571,8 +573,8 @@ revoke_in_tmp(struct nhi_session *s, struct nhi_kill_report *rep)
 	fd = nhi_state_dir_open(d, false, err, sizeof(err));
 	assert_true(fd >= 0);
 	assert_int_equal(nhi_session_write(fd, s), 0);
-	r = nhi_session_revoke(&c, fd, s, "manual", NULL, true, rep);
-	assert_int_equal(nhi_session_revoke(&c, fd, s, "manual", NULL, true, rep), -ENOENT);
+	r = nhi_session_revoke(&c, fd, s, &why, rep);
+	assert_int_equal(nhi_session_revoke(&c, fd, s, &why, rep), -ENOENT);
 	close(fd);
 	rmdir_all(d);
 	free(d);
