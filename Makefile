@@ -45,7 +45,7 @@ WARN     = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 HARDEN   = -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
 OPT      ?= -O2 -g
 SAN      ?=
-CFLAGS_ALL = -std=gnu11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) $(SAN) -Ilib -Ipam_module \
+CFLAGS_ALL = -std=gnu11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) $(SAN) -Ilib \
 	     -DNHI_BACKEND_DIR='"$(PKGLIBDIR)"' -DNHI_VERSION='"$(VERSION)"' \
 	     $(CORE_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = -Wl,-z,relro -Wl,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
