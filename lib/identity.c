@@ -186,29 +186,18 @@ listed_user(const struct nhi_conf *c, const char *typed, const struct nhi_identi
 	return false;
 }
 
-int
-nhi_classify(const struct nhi_conf *c, const char *typed, struct nhi_identity *id,
-	     char *err, size_t errsz)
+/*
+ * The account behind typed: its uid and primary group, and its canonical
+ * name, the name of the uid, as a case-insensitive name service (SSSD,
+ * winbind) spells it.  -ESRCH when the name service does not know typed.
+ */
+static int
+account_of(const char *typed, struct nhi_identity *id, gid_t *gid, char *err, size_t errsz)
 {
 	struct passwd pw, pwc;
-	struct group gr;
-	char *pbuf = NULL, *cbuf = NULL, *gbuf = NULL;
-	const char *bad = NULL;
-	gid_t *gids = NULL, *ggids = NULL;
-	bool listed = false;
-	int ngids = 0, r;
+	char *pbuf = NULL, *cbuf = NULL;
+	int r;
 
-	memset(id, 0, sizeof(*id));
-	err[0] = '\0';
-	if (typed == NULL || typed[0] == '\0') {
-		snprintf(err, errsz, "no user name");
-		return -EINVAL;
-	}
-	/* break-glass accounts: exact bytes, no name service asked */
-	if (nhi_strv_contains(&c->exempt_users, typed)) {
-		snprintf(id->name, sizeof(id->name), "%s", typed);
-		return NHI_CLASS_EXEMPT;
-	}
 	if ((r = get_pw(typed, &pw, &pbuf)) < 0) {
 		if (r == -ENOENT) {
 			snprintf(err, errsz, "user %s is unknown to the name service", typed);
@@ -219,28 +208,40 @@ nhi_classify(const struct nhi_conf *c, const char *typed, struct nhi_identity *i
 		goto out;
 	}
 	id->uid = pw.pw_uid;
-	/* canonical: the name of the uid, as a case-insensitive service
-	 * (SSSD, winbind) would spell it */
+	*gid = pw.pw_gid;
 	if ((r = get_pw_uid(pw.pw_uid, &pwc, &cbuf)) < 0 && r != -ENOENT) {
 		snprintf(err, errsz, "cannot look up uid %u: %s", (unsigned)pw.pw_uid, strerror(-r));
 		goto out;
 	}
 	snprintf(id->name, sizeof(id->name), "%s", r == 0 ? pwc.pw_name : pw.pw_name);
 	r = 0;
-	if (listed_user(c, typed, id, &gbuf, &r, &bad)) {
-		r = NHI_CLASS_VENDOR;
-		goto out;
-	}
-	if (r < 0) {
-		snprintf(err, errsz, "vendor_users: cannot look up %s: %s", bad, strerror(-r));
-		goto out;
-	}
-	/* every group must resolve, whatever the user: a typo or a name
-	 * service that is down must not decide who is a vendor */
-	if (c->vendor_groups.n > 0 && (ggids = calloc(c->vendor_groups.n, sizeof(gid_t))) == NULL) {
-		r = -ENOMEM;
+out:
+	free(pbuf);
+	free(cbuf);
+	return r;
+}
+
+/*
+ * Is the account a member of a vendor_groups group?  1 yes, 0 no, < 0 when
+ * it cannot be told.  Every group must resolve, whatever the user: a typo
+ * or a name service that is down must not decide who is a vendor.  Each
+ * group is looked up once; getgrouplist(3) is asked only when no member
+ * list names the account (SSSD, LDAP).
+ */
+static int
+in_vendor_groups(const struct nhi_conf *c, const char *typed, const struct nhi_identity *id,
+		 gid_t gid, char *err, size_t errsz)
+{
+	struct group gr;
+	char *gbuf = NULL;
+	gid_t *gids = NULL, *ggids = NULL;
+	int ngids = 0, r = 0;
+
+	if (c->vendor_groups.n == 0)
+		return 0;
+	if ((ggids = calloc(c->vendor_groups.n, sizeof(gid_t))) == NULL) {
 		snprintf(err, errsz, "out of memory");
-		goto out;
+		return -ENOMEM;
 	}
 	for (size_t i = 0; i < c->vendor_groups.n; i++) {
 		const char *g = c->vendor_groups.v[i];
@@ -254,33 +255,62 @@ nhi_classify(const struct nhi_conf *c, const char *typed, struct nhi_identity *i
 			goto out;
 		}
 		ggids[i] = gr.gr_gid;
-		if (gr.gr_gid == pw.pw_gid)
-			listed = true;
-		for (char **m = gr.gr_mem; m != NULL && *m != NULL && !listed; m++)
-			listed = strcmp(*m, id->name) == 0 || strcmp(*m, typed) == 0;
+		if (gr.gr_gid == gid)
+			r = 1;
+		for (char **m = gr.gr_mem; m != NULL && *m != NULL && r == 0; m++)
+			r = strcmp(*m, id->name) == 0 || strcmp(*m, typed) == 0;
 	}
-	if (listed)
-		goto vendor;
-	/* supplementary groups the member lists do not show (SSSD, LDAP) */
-	if (c->vendor_groups.n > 0 && (r = group_list(id->name, pw.pw_gid, &gids, &ngids)) < 0) {
+	if (r == 1)
+		goto out;
+	if ((r = group_list(id->name, gid, &gids, &ngids)) < 0) {
 		snprintf(err, errsz, "cannot look up the groups of %s: %s", id->name, strerror(-r));
 		goto out;
 	}
-	for (int k = 0; k < ngids; k++)
-		for (size_t i = 0; i < c->vendor_groups.n; i++)
-			if (gids[k] == ggids[i])
-				goto vendor;
-	r = NHI_CLASS_OTHER;
-	goto out;
-vendor:
-	r = NHI_CLASS_VENDOR;
+	for (int k = 0; k < ngids && r == 0; k++)
+		for (size_t i = 0; i < c->vendor_groups.n && r == 0; i++)
+			r = gids[k] == ggids[i];
 out:
 	free(gids);
 	free(ggids);
-	free(pbuf);
-	free(cbuf);
 	free(gbuf);
 	return r;
+}
+
+int
+nhi_classify(const struct nhi_conf *c, const char *typed, struct nhi_identity *id,
+	     char *err, size_t errsz)
+{
+	const char *bad = NULL;
+	char *buf = NULL;
+	gid_t gid;
+	int r;
+
+	memset(id, 0, sizeof(*id));
+	err[0] = '\0';
+	if (typed == NULL || typed[0] == '\0') {
+		snprintf(err, errsz, "no user name");
+		return -EINVAL;
+	}
+	/* break-glass accounts: exact bytes, no name service asked */
+	if (nhi_strv_contains(&c->exempt_users, typed)) {
+		snprintf(id->name, sizeof(id->name), "%s", typed);
+		return NHI_CLASS_EXEMPT;
+	}
+	if ((r = account_of(typed, id, &gid, err, errsz)) < 0)
+		return r;
+	r = 0;
+	if (listed_user(c, typed, id, &buf, &r, &bad)) {
+		free(buf);
+		return NHI_CLASS_VENDOR;
+	}
+	free(buf);
+	if (r < 0) {
+		snprintf(err, errsz, "vendor_users: cannot look up %s: %s", bad, strerror(-r));
+		return r;
+	}
+	if ((r = in_vendor_groups(c, typed, id, gid, err, errsz)) < 0)
+		return r;
+	return r == 1 ? NHI_CLASS_VENDOR : NHI_CLASS_OTHER;
 }
 
 int
