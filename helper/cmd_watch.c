@@ -76,6 +76,145 @@ mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The descriptors the loop waits on, and its watchdog state. */
+struct loop {
+	int sfd, ifd, tfd;      /* signals, state_dir changes, the next deadline */
+	int64_t wd_ms, last_wd; /* half of WatchdogSec=, or -1; last ping */
+	bool ready;             /* READY=1 sent */
+};
+
+static void
+loop_close(struct loop *l)
+{
+	if (l->tfd >= 0)
+		close(l->tfd);
+	if (l->ifd >= 0)
+		close(l->ifd);
+	if (l->sfd >= 0)
+		close(l->sfd);
+}
+
+/* SIGTERM, SIGINT and SIGHUP through a signalfd (no handlers), inotify on
+ * the state folder, a wall-clock timerfd, the watchdog interval. */
+static int
+loop_open(struct loop *l, const char *state_dir)
+{
+	uint64_t wd_usec = 0;
+	sigset_t mask;
+
+	*l = (struct loop){ .sfd = -1, .ifd = -1, .tfd = -1, .wd_ms = -1 };
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
+	    (l->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0 ||
+	    (l->ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) < 0 ||
+	    inotify_add_watch(l->ifd, state_dir, IN_CREATE | IN_MOVED_TO | IN_DELETE |
+			      IN_MOVED_FROM | IN_CLOSE_WRITE | IN_ONLYDIR) < 0 ||
+	    (l->tfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK)) < 0)
+		return -errno;
+	if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec >= 2000)
+		l->wd_ms = (int64_t)(wd_usec / 2000);   /* half the interval */
+	return 0;
+}
+
+/* "Cannot read /proc/PID" must never mean "gone": say it loudly. */
+static void
+warn_if_blind(void)
+{
+	char why[256];
+
+	if (nhi_proc_visible_all(why, sizeof(why)) < 0 && why[0] != '\0') {
+		nhi_log(LOG_ERR, "%s: processes of other users cannot be listed; sessions are "
+			"still ended by uid and through logind, but process counts and warnings "
+			"may be short (give the service CAP_SYS_PTRACE)", why);
+		sd_notifyf(0, "STATUS=degraded: %s", why);
+	}
+}
+
+/* How long poll may sleep: until the recheck's budget ends or the next
+ * watchdog ping is due (pinging when it is), else forever (-1). */
+static int
+loop_timeout(struct loop *l, const struct nhi_watch *w)
+{
+	int64_t timeout = nhi_watch_recheck_left_ms(w), t;
+
+	if (l->wd_ms <= 0)
+		return (int)timeout;
+	t = mono_ms();
+	if (t - l->last_wd >= l->wd_ms) {
+		sd_notify(0, "WATCHDOG=1");
+		l->last_wd = t;
+	}
+	if (timeout < 0 || l->wd_ms - (t - l->last_wd) < timeout)
+		timeout = l->wd_ms - (t - l->last_wd);
+	return timeout < 0 ? 0 : (int)timeout;
+}
+
+/* Signals read: SIGHUP asks for a recheck of every ticket now; SIGTERM and
+ * SIGINT end the watch (returns true). */
+static bool
+loop_signals(struct loop *l, struct nhi_watch *w)
+{
+	struct signalfd_siginfo si;
+
+	while (read(l->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			w->next_recheck = 0;
+			continue;
+		}
+		nhi_log(LOG_INFO, "signal %u: exiting", si.ssi_signo);
+		sd_notify(0, "STOPPING=1");
+		return true;
+	}
+	return false;
+}
+
+/* One round: a pass, the timer armed at the next deadline, the status
+ * told, then wait for a deadline, a change of the folder, the recheck's
+ * answers or a signal.  0 go on, 1 asked to stop, < 0 failed. */
+static int
+loop_round(struct loop *l, struct nhi_watch *w)
+{
+	struct pollfd pfd[4];
+	int64_t next;
+	int r;
+
+	if ((r = nhi_watch_pass(w, (int64_t)time(NULL), &next)) < 0) {
+		/* e.g. out of memory: try again shortly, never spin */
+		nhi_log(LOG_ERR, "pass failed: %s", strerror(-r));
+		next = (int64_t)time(NULL) + 1;
+	}
+	if ((r = arm(l->tfd, next)) < 0) {
+		fprintf(stderr, "nhiacct watch: timerfd: %s\n", strerror(-r));
+		return r;
+	}
+	sd_notifyf(0, "%sSTATUS=%zu live session(s); %zu revoked, %zu warned, %zu stale since "
+		   "start", l->ready ? "" : "READY=1\n", w->live.n, w->revoked, w->warned,
+		   w->stale);
+	l->ready = true;
+	pfd[0] = (struct pollfd){ .fd = l->sfd, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = l->ifd, .events = POLLIN };
+	pfd[2] = (struct pollfd){ .fd = l->tfd, .events = POLLIN };
+	pfd[3] = (struct pollfd){ .fd = nhi_watch_recheck_fd(w), .events = POLLIN };
+	while ((r = poll(pfd, 4, loop_timeout(l, w))) < 0 && errno == EINTR)
+		;
+	if (r < 0) {
+		fprintf(stderr, "nhiacct watch: poll: %s\n", strerror(errno));
+		return -errno;
+	}
+	if ((pfd[0].revents & POLLIN) && loop_signals(l, w))
+		return 1;
+	if (pfd[1].revents & POLLIN)
+		drain(l->ifd);
+	if (pfd[2].revents & POLLIN)
+		drain(l->tfd);          /* ECANCELED (clock set) too: recompute */
+	if (nhi_watch_recheck_fd(w) >= 0)
+		(void)nhi_watch_recheck_collect(w);
+	return 0;
+}
+
 int
 cmd_watch(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 {
@@ -84,21 +223,14 @@ cmd_watch(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct nhi_watch w = { .dirfd = -1 };
+	struct loop l = { .sfd = -1, .ifd = -1, .tfd = -1 };
 	struct nhi_conf c;
-	struct pollfd pfd[4];
-	sigset_t mask;
-	uint64_t wd_usec = 0;
-	int64_t wd_ms = -1, last_wd = 0;
-	int ifd = -1, sfd = -1, tfd = -1, ch, r, rc = NHI_EXIT_USAGE;
-	bool ready = false;
-	char err[512], why[256];
+	int ch, r, rc = NHI_EXIT_USAGE;
+	char err[512];
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (ch == 'h')
-			return watch_usage(stdout);
-		return watch_usage(stderr);
-	}
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+		return ch == 'h' ? watch_usage(stdout) : watch_usage(stderr);
 	if (optind < argc)
 		return watch_usage(stderr);
 	if (nhi_cmd_load_conf(ctx, &c) < 0)
@@ -108,98 +240,18 @@ cmd_watch(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 		sd_notifyf(0, "STATUS=%s", err);
 		goto out;
 	}
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
-	    (sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0 ||
-	    (ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) < 0 ||
-	    inotify_add_watch(ifd, c.state_dir, IN_CREATE | IN_MOVED_TO | IN_DELETE |
-			      IN_MOVED_FROM | IN_CLOSE_WRITE | IN_ONLYDIR) < 0 ||
-	    (tfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK)) < 0) {
-		fprintf(stderr, "nhiacct watch: %s\n", strerror(errno));
+	if ((r = loop_open(&l, c.state_dir)) < 0) {
+		fprintf(stderr, "nhiacct watch: %s\n", strerror(-r));
 		goto out;
 	}
-	if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec >= 2000)
-		wd_ms = (int64_t)(wd_usec / 2000);      /* half the interval */
-	/* "cannot read /proc/PID" must never mean "gone": say it loudly */
-	if (nhi_proc_visible_all(why, sizeof(why)) < 0 && why[0] != '\0') {
-		nhi_log(LOG_ERR, "%s: processes of other users cannot be listed; sessions are "
-			"still ended by uid and through logind, but process counts and warnings "
-			"may be short (give the service CAP_SYS_PTRACE)", why);
-		sd_notifyf(0, "STATUS=degraded: %s", why);
-	}
-	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-	pfd[1] = (struct pollfd){ .fd = ifd, .events = POLLIN };
-	pfd[2] = (struct pollfd){ .fd = tfd, .events = POLLIN };
+	warn_if_blind();
 	nhi_log(LOG_INFO, "watching %s (recheck %" PRId64 "s)", c.state_dir, c.recheck);
-	for (;;) {
-		int64_t next, timeout;
-
-		if ((r = nhi_watch_pass(&w, (int64_t)time(NULL), &next)) < 0) {
-			/* e.g. out of memory: try again shortly, never spin */
-			nhi_log(LOG_ERR, "pass failed: %s", strerror(-r));
-			next = (int64_t)time(NULL) + 1;
-		}
-		if ((r = arm(tfd, next)) < 0) {
-			fprintf(stderr, "nhiacct watch: timerfd: %s\n", strerror(-r));
-			goto out;
-		}
-		sd_notifyf(0, "%sSTATUS=%zu live session(s); %zu revoked, %zu warned, %zu stale "
-			   "since start", ready ? "" : "READY=1\n", w.live.n, w.revoked, w.warned,
-			   w.stale);
-		ready = true;
-		timeout = nhi_watch_recheck_left_ms(&w);
-		pfd[3] = (struct pollfd){ .fd = nhi_watch_recheck_fd(&w), .events = POLLIN };
-		if (wd_ms > 0) {
-			int64_t t = mono_ms();
-			if (t - last_wd >= wd_ms) {
-				sd_notify(0, "WATCHDOG=1");
-				last_wd = t;
-			}
-			if (timeout < 0 || wd_ms - (t - last_wd) < timeout)
-				timeout = wd_ms - (t - last_wd);
-			if (timeout < 0)
-				timeout = 0;
-		}
-		for (;;) {
-			r = poll(pfd, 4, (int)timeout);
-			if (r >= 0 || errno != EINTR)
-				break;
-		}
-		if (r < 0) {
-			fprintf(stderr, "nhiacct watch: poll: %s\n", strerror(errno));
-			goto out;
-		}
-		if (pfd[0].revents & POLLIN) {
-			struct signalfd_siginfo si;
-
-			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-				if (si.ssi_signo == SIGHUP) {
-					w.next_recheck = 0;     /* recheck every ticket now */
-					continue;
-				}
-				nhi_log(LOG_INFO, "signal %u: exiting", si.ssi_signo);
-				sd_notify(0, "STOPPING=1");
-				rc = NHI_EXIT_OK;
-				goto out;
-			}
-		}
-		if (pfd[1].revents & POLLIN)
-			drain(ifd);
-		if (pfd[2].revents & POLLIN)
-			drain(tfd);     /* ECANCELED (clock set) too: recompute */
-		if (nhi_watch_recheck_fd(&w) >= 0)
-			(void)nhi_watch_recheck_collect(&w);
-	}
+	while ((r = loop_round(&l, &w)) == 0)
+		;
+	if (r == 1)
+		rc = NHI_EXIT_OK;
 out:
-	if (tfd >= 0)
-		close(tfd);
-	if (ifd >= 0)
-		close(ifd);
-	if (sfd >= 0)
-		close(sfd);
+	loop_close(&l);
 	nhi_watch_free(&w);
 	nhi_conf_free(&c);
 	return rc;
