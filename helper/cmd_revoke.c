@@ -72,6 +72,35 @@ operator_field(char *buf, size_t bufsz)
 		snprintf(buf, bufsz, "NHIACCT_OPERATOR=?(%u)", (unsigned)uid);
 }
 
+/* Revokes the sessions of l with that id or ticket; says so for each.
+ * Returns how many it revoked. */
+static size_t
+revoke_matching(struct nhi_conf *c, int dirfd, const struct nhi_session_list *l,
+		const char *session, const char *ticket, const struct nhi_revoke_why *why)
+{
+	size_t done = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		const struct nhi_session *s = &l->v[i];
+		struct nhi_kill_report rep;
+		int r;
+
+		if (session != NULL ? strcmp(s->id, session) != 0 : strcmp(s->ticket, ticket) != 0)
+			continue;
+		if ((r = nhi_session_revoke(c, dirfd, s, why, &rep)) < 0) {
+			if (r != -ENOENT)       /* ended meanwhile: not ours to report */
+				fprintf(stderr, "nhiacct revoke: session %s: %s\n", s->id,
+					strerror(-r));
+			continue;
+		}
+		printf("revoked session %s of %s (ticket %s): %zu process(es) ended, %s\n",
+		       s->id, s->user, s->ticket, rep.ended,
+		       rep.connected ? "was connected" : "after logout");
+		done++;
+	}
+	return done;
+}
+
 int
 cmd_revoke(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 {
@@ -127,23 +156,7 @@ cmd_revoke(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "nhiacct revoke: %s: %s\n", c.state_dir, strerror(-r));
 		goto out;
 	}
-	for (size_t i = 0; i < l.n; i++) {
-		const struct nhi_session *s = &l.v[i];
-		struct nhi_kill_report rep;
-
-		if (session != NULL ? strcmp(s->id, session) != 0 : strcmp(s->ticket, ticket) != 0)
-			continue;
-		if ((r = nhi_session_revoke(&c, dirfd, s, &why, &rep)) < 0) {
-			if (r != -ENOENT)       /* ended meanwhile: not ours to report */
-				fprintf(stderr, "nhiacct revoke: session %s: %s\n", s->id,
-					strerror(-r));
-			continue;
-		}
-		printf("revoked session %s of %s (ticket %s): %zu process(es) ended, %s\n",
-		       s->id, s->user, s->ticket, rep.ended,
-		       rep.connected ? "was connected" : "after logout");
-		done++;
-	}
+	done = revoke_matching(&c, dirfd, &l, session, ticket, &why);
 	rc = done > 0 ? NHI_EXIT_OK : NHI_EXIT_NO;
 none:
 	if (done == 0)
