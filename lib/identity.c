@@ -30,8 +30,9 @@ lookup_result(int r, bool found)
 	return found ? 0 : -ENOENT;
 }
 
+/* The passwd entry of user, or of uid when user is NULL. */
 static int
-get_pw(const char *user, struct passwd *pw, char **buf)
+get_pw_of(const char *user, uid_t uid, struct passwd *pw, char **buf)
 {
 	size_t sz = 4096;
 	struct passwd *res = NULL;
@@ -42,27 +43,8 @@ get_pw(const char *user, struct passwd *pw, char **buf)
 		if (nb == NULL)
 			return -ENOMEM;
 		*buf = nb;
-		r = getpwnam_r(user, pw, *buf, sz, &res);
-		if (r != ERANGE || sz >= NSS_BUF_MAX)
-			break;
-		sz *= 2;
-	}
-	return lookup_result(r, res != NULL);
-}
-
-static int
-get_pw_uid(uid_t uid, struct passwd *pw, char **buf)
-{
-	size_t sz = 4096;
-	struct passwd *res = NULL;
-	int r;
-
-	for (;;) {
-		char *nb = realloc(*buf, sz);
-		if (nb == NULL)
-			return -ENOMEM;
-		*buf = nb;
-		r = getpwuid_r(uid, pw, *buf, sz, &res);
+		r = user != NULL ? getpwnam_r(user, pw, *buf, sz, &res)
+				 : getpwuid_r(uid, pw, *buf, sz, &res);
 		if (r != ERANGE || sz >= NSS_BUF_MAX)
 			break;
 		sz *= 2;
@@ -90,6 +72,16 @@ get_gr(const char *group, struct group *gr, char **buf)
 	return lookup_result(r, res != NULL);
 }
 
+/* Says why vendor_groups group g did not resolve (r from get_gr). */
+static void
+group_error(const char *g, int r, char *err, size_t errsz)
+{
+	if (r == -ENOENT)
+		snprintf(err, errsz, "vendor_groups: group %s does not exist", g);
+	else
+		snprintf(err, errsz, "vendor_groups: cannot look up group %s: %s", g, strerror(-r));
+}
+
 bool
 nhi_member_nss(const char *user, const char *group, void *ud)
 {
@@ -107,7 +99,7 @@ nhi_member_nss(const char *user, const char *group, void *ud)
 			goto out;
 		}
 	/* primary group: only if the name is also a local account */
-	if (get_pw(user, &pw, &pbuf) == 0 && pw.pw_gid == gr.gr_gid)
+	if (get_pw_of(user, 0, &pw, &pbuf) == 0 && pw.pw_gid == gr.gr_gid)
 		yes = true;
 out:
 	free(pbuf);
@@ -149,7 +141,7 @@ static int
 uid_of(const char *name, uid_t *uid, char **buf)
 {
 	struct passwd pw;
-	int r = get_pw(name, &pw, buf);
+	int r = get_pw_of(name, 0, &pw, buf);
 
 	if (r == -ENOENT)
 		return 0;
@@ -198,7 +190,7 @@ account_of(const char *typed, struct nhi_identity *id, gid_t *gid, char *err, si
 	char *pbuf = NULL, *cbuf = NULL;
 	int r;
 
-	if ((r = get_pw(typed, &pw, &pbuf)) < 0) {
+	if ((r = get_pw_of(typed, 0, &pw, &pbuf)) < 0) {
 		if (r == -ENOENT) {
 			snprintf(err, errsz, "user %s is unknown to the name service", typed);
 			r = -ESRCH;
@@ -209,7 +201,7 @@ account_of(const char *typed, struct nhi_identity *id, gid_t *gid, char *err, si
 	}
 	id->uid = pw.pw_uid;
 	*gid = pw.pw_gid;
-	if ((r = get_pw_uid(pw.pw_uid, &pwc, &cbuf)) < 0 && r != -ENOENT) {
+	if ((r = get_pw_of(NULL, pw.pw_uid, &pwc, &cbuf)) < 0 && r != -ENOENT) {
 		snprintf(err, errsz, "cannot look up uid %u: %s", (unsigned)pw.pw_uid, strerror(-r));
 		goto out;
 	}
@@ -247,11 +239,7 @@ in_vendor_groups(const struct nhi_conf *c, const char *typed, const struct nhi_i
 		const char *g = c->vendor_groups.v[i];
 
 		if ((r = get_gr(g, &gr, &gbuf)) < 0) {
-			if (r == -ENOENT)
-				snprintf(err, errsz, "vendor_groups: group %s does not exist", g);
-			else
-				snprintf(err, errsz, "vendor_groups: cannot look up group %s: %s", g,
-					 strerror(-r));
+			group_error(g, r, err, errsz);
 			goto out;
 		}
 		ggids[i] = gr.gr_gid;
@@ -322,12 +310,8 @@ nhi_vendor_groups_check(const struct nhi_conf *c, char *err, size_t errsz)
 
 	err[0] = '\0';
 	for (size_t i = 0; i < c->vendor_groups.n && r == 0; i++) {
-		if ((r = get_gr(c->vendor_groups.v[i], &gr, &gbuf)) == -ENOENT)
-			snprintf(err, errsz, "vendor_groups: group %s does not exist",
-				 c->vendor_groups.v[i]);
-		else if (r < 0)
-			snprintf(err, errsz, "vendor_groups: cannot look up group %s: %s",
-				 c->vendor_groups.v[i], strerror(-r));
+		if ((r = get_gr(c->vendor_groups.v[i], &gr, &gbuf)) < 0)
+			group_error(c->vendor_groups.v[i], r, err, errsz);
 	}
 	free(gbuf);
 	return r;

@@ -154,10 +154,7 @@ nhi_session_close(const struct nhi_conf *c, const struct nhi_opening *o, const c
 			snprintf(err, errsz, "session record %s not closed: %s", id, strerror(-r));
 		goto out;
 	}
-	nhi_session_ticket(&s, &t);
-	record_for(o, NHI_EV_CLOSE, &rec);
-	rec.ticket = &t;
-	rec.session = s.id;
+	nhi_session_record(&s, NHI_EV_CLOSE, o->identifier, o->host, &t, &rec);
 	rec.duration = (int64_t)time(NULL) - s.opened;
 	if (rec.duration < 0)
 		rec.duration = 0;
