@@ -85,9 +85,12 @@ $(MODULE): $(MODULE_OBJ) $(CORE_A) pam_module/pam_nhiacct.map
 		-Wl,--no-undefined -o $@ $(MODULE_OBJ) $(CORE_A) $(CORE_LIBS) $(PAM_LIBS)
 
 # The HTTP backend: the only object that links libcurl; dlopen()ed on demand.
-$(HTTP_SO): $(BUILD)/lib/backend_http.o lib/backend_http.map
+# It links its own hidden copies of the core helpers it shares (HTTP_SHARED).
+HTTP_SHARED = $(BUILD)/lib/fileio.o $(BUILD)/lib/json.o $(BUILD)/lib/text.o
+$(HTTP_SO): $(BUILD)/lib/backend_http.o $(HTTP_SHARED) lib/backend_http.map
 	$(CC) -shared $(LDFLAGS_ALL) -Wl,--version-script=lib/backend_http.map \
-		-o $@ $< $(CURL_LIBS) $(CORE_LIBS)
+		-Wl,--no-undefined -o $@ $(BUILD)/lib/backend_http.o $(HTTP_SHARED) \
+		$(CURL_LIBS) $(CORE_LIBS)
 
 $(HELPER): $(HELPER_OBJ) $(CORE_A)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(HELPER_OBJ) $(CORE_A) $(CORE_LIBS) $(PAM_LIBS)

@@ -12,7 +12,14 @@
 #include <time.h>
 
 #include "cmd.h"
-#include "nhi.h"
+#include "conf.h"
+#include "gate.h"
+#include "identity.h"
+#include "policy.h"
+#include "reason.h"
+#include "text.h"
+#include "ticket.h"
+#include "timeutil.h"
 
 static int
 check_usage(FILE *f)
@@ -127,7 +134,7 @@ cmd_check(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 		return v < 0 ? NHI_EXIT_USAGE : NHI_EXIT_OK;
 	}
 	login.user = id.name;   /* the account as the name service spells it */
-	login.host = NULL;      /* nhi_evaluate takes it from the configuration */
+	login.host = c.host;    /* settled by nhi_cmd_load_conf, or --host */
 	nhi_evaluate(&c, &login, ticket, now, &res);
 	print_result(&res);
 	rc = res.reason == NHI_GRANT ? NHI_EXIT_OK :

@@ -16,8 +16,9 @@
 #include <systemd/sd-journal.h>
 
 #include "cmd.h"
-#include "nhi.h"
 #include "review.h"
+#include "audit.h"
+#include "ticket.h"
 
 #define FILES_MAX      1024     /* --file arguments */
 #define USER_MAX       256      /* --user length (LOGIN_NAME_MAX) */

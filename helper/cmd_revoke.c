@@ -14,8 +14,10 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "nhi.h"
 #include "revoke.h"
+#include "conf.h"
+#include "text.h"
+#include "ticket.h"
 
 static int
 revoke_usage(FILE *f)
@@ -35,15 +37,7 @@ revoke_usage(FILE *f)
 static bool
 name_ok(const char *s)
 {
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 64)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		      (s[i] >= '0' && s[i] <= '9') || strchr("._-@$", s[i]) != NULL))
-			return false;
-	return true;
+	return nhi_str_in_set(s, 1, 64, NHI_CS_ALNUM "._-@$");
 }
 
 /* "NHIACCT_OPERATOR=name(uid)" into buf. */

@@ -13,8 +13,10 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "nhi.h"
 #include "session_store.h"
+#include "conf.h"
+#include "text.h"
+#include "timeutil.h"
 
 static int
 sessions_usage(FILE *f)

@@ -12,8 +12,8 @@
 #include <time.h>
 
 #include "cmd.h"
-#include "nhi.h"
 #include "watch.h"
+#include "conf.h"
 
 static int
 sweep_usage(FILE *f)

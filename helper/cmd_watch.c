@@ -27,9 +27,10 @@
 #include <systemd/sd-daemon.h>
 
 #include "cmd.h"
-#include "nhi.h"
 #include "proc.h"
 #include "watch.h"
+#include "conf.h"
+#include "log.h"
 
 static int
 watch_usage(FILE *f)

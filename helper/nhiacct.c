@@ -6,7 +6,8 @@
 #include <syslog.h>
 
 #include "cmd.h"
-#include "nhi.h"
+#include "conf.h"
+#include "log.h"
 
 static const struct {
 	const char *name;
@@ -54,6 +55,12 @@ nhi_cmd_load_conf(const struct nhi_cmd_ctx *ctx, struct nhi_conf *c)
 	}
 	if (nhi_conf_load(c, path, err, sizeof(err)) < 0) {
 		fprintf(stderr, "nhiacct: config_error: %s\n", err);
+		nhi_conf_free(c);
+		return -1;
+	}
+	/* this host's name, once, before anything is decided or recorded */
+	if (nhi_conf_settle_host(c) < 0) {
+		fprintf(stderr, "nhiacct: config_error: cannot tell this host's name; set host\n");
 		nhi_conf_free(c);
 		return -1;
 	}

@@ -14,7 +14,10 @@
 #include <sys/uio.h>
 #include <systemd/sd-journal.h>
 
-#include "nhi.h"
+#include "audit.h"
+#include "text.h"
+#include "ticket.h"
+#include "timeutil.h"
 
 #define FIELDS_MAX 24
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"

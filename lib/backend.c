@@ -16,7 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nhi.h"
+#include "backend.h"
+#include "conf.h"
+#include "fileio.h"
 
 static pthread_mutex_t http_lock = PTHREAD_MUTEX_INITIALIZER;
 static const struct nhi_backend_ops *http_ops;

@@ -15,7 +15,14 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "nhi.h"
+#include "backend.h"
+#include "conf.h"
+#include "fileio.h"
+#include "json.h"
+#include "log.h"
+#include "policy.h"
+#include "ticket.h"
+#include "util.h"
 
 static int
 open_dir(const struct nhi_conf *c, char *err, size_t errsz)
@@ -41,71 +48,26 @@ static int
 read_doc(const struct nhi_conf *c, int dirfd, const char *name, json_t **doc,
 	 char *err, size_t errsz)
 {
-	char *buf = NULL;
-	struct stat st;
-	size_t len = 0;
-	int fd, r;
+	char label[1200], *buf = NULL;
+	struct nhi_file_rules rules = {
+		.max = NHI_TICKET_MAX,
+		.owner = c->check_perms ? NHI_OWNER_ROOT : NHI_OWNER_ANY,
+		.label = label,
+	};
+	size_t len;
+	int r;
 
 	*doc = NULL;
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0) {
-		r = -errno;
-		if (r == -ELOOP) {
-			snprintf(err, errsz, "%s/%s: is a symbolic link; refused", c->ticket_dir, name);
-			return -EPERM;
-		}
-		snprintf(err, errsz, "%s/%s: %s", c->ticket_dir, name, strerror(-r));
+	snprintf(label, sizeof(label), "%s/%s", c->ticket_dir, name);
+	r = nhi_file_read(dirfd, name, &rules, &buf, &len, err, errsz);
+	if (r == -ELOOP)
+		return -EPERM;          /* an unsafe folder is the configuration's fault */
+	if (r == -EFBIG)
+		return -EBADMSG;
+	if (r < 0)
 		return r;
-	}
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errsz, "%s/%s: not a regular file; refused", c->ticket_dir, name);
-		r = -EPERM;
-		goto out;
-	}
-	if (c->check_perms && nhi_check_owner_mode(fd, name, err, errsz) < 0) {
-		snprintf(err, errsz, "%s/%s: not root-owned or writable by others; refused",
-			 c->ticket_dir, name);
-		r = -EPERM;
-		goto out;
-	}
-	if (st.st_size > NHI_TICKET_MAX) {
-		snprintf(err, errsz, "%s/%s: larger than %d bytes", c->ticket_dir, name,
-			 NHI_TICKET_MAX);
-		r = -EBADMSG;
-		goto out;
-	}
-	if ((buf = malloc(NHI_TICKET_MAX + 1)) == NULL) {
-		r = -ENOMEM;
-		goto out;
-	}
-	/* read to EOF, bounded: the size may change under us */
-	for (;;) {
-		ssize_t n = read(fd, buf + len, NHI_TICKET_MAX + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			snprintf(err, errsz, "%s/%s: %s", c->ticket_dir, name, strerror(-r));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > NHI_TICKET_MAX) {
-			snprintf(err, errsz, "%s/%s: larger than %d bytes", c->ticket_dir,
-				 name, NHI_TICKET_MAX);
-			r = -EBADMSG;
-			goto out;
-		}
-	}
 	r = nhi_json_parse(buf, len, doc, err, errsz);
-out:
 	free(buf);
-	close(fd);
 	return r;
 }
 
@@ -153,39 +115,21 @@ ensure_id(const struct nhi_conf *c, json_t *doc, const char *stem)
 	json_object_set_new(doc, ptr + 1, json_string(stem));
 }
 
-/*
- * Every ticket in the folder that names user among its accounts and has a
- * hosts glob matching host; sorted by file name so the choice among equals
- * is stable.  Unreadable or unsafe files are skipped (they can only shrink
- * the candidate list, never grant) and logged.
- */
+/* The names of the folder's "<id>.json" files, sorted, so that the choice
+ * among equal candidates is stable; at most NHI_SCAN_MAX of them. */
 static int
-file_lookup(const struct nhi_conf *c, const char *user, const char *host,
-	    json_t **docs, char *err, size_t errsz)
+list_names(const struct nhi_conf *c, DIR *d, struct nhi_strv *names)
 {
-	struct nhi_strv names = { NULL, 0 };
-	json_t *out = NULL;
-	DIR *d = NULL;
 	struct dirent *de;
 	size_t scanned = 0;
-	int dirfd, r = 0;
 
-	*docs = NULL;
-	if ((dirfd = open_dir(c, err, errsz)) < 0)
-		return dirfd;
-	if ((d = fdopendir(dirfd)) == NULL) {
-		r = -errno;
-		close(dirfd);
-		return r;
-	}
 	while ((de = readdir(d)) != NULL) {
 		size_t len = strlen(de->d_name);
-		char stem[NHI_ID_MAX + 1];
+		char stem[NHI_ID_MAX + 1], **nv;
 
 		if (len <= 5 || len - 5 > NHI_ID_MAX || strcmp(de->d_name + len - 5, ".json") != 0)
 			continue;
-		memcpy(stem, de->d_name, len - 5);
-		stem[len - 5] = '\0';
+		snprintf(stem, sizeof(stem), "%.*s", (int)(len - 5), de->d_name);
 		if (!nhi_ticket_id_valid(stem))
 			continue;
 		if (++scanned > NHI_SCAN_MAX) {
@@ -194,60 +138,61 @@ file_lookup(const struct nhi_conf *c, const char *user, const char *host,
 			break;
 		}
 		/* the strv bound is too small for a folder; grow by hand */
-		char **nv = reallocarray(names.v, names.n + 1, sizeof(*names.v));
-		if (nv == NULL || (nv[names.n] = strdup(de->d_name)) == NULL) {
-			if (nv != NULL)
-				names.v = nv;
-			r = -ENOMEM;
-			goto out;
-		}
-		names.v = nv;
-		names.n++;
+		if ((nv = reallocarray(names->v, names->n + 1, sizeof(*names->v))) == NULL)
+			return -ENOMEM;
+		names->v = nv;
+		if ((nv[names->n] = strdup(de->d_name)) == NULL)
+			return -ENOMEM;
+		names->n++;
 	}
-	if (names.n > 1)
-		qsort(names.v, names.n, sizeof(*names.v), cmp_str);
-	if ((out = json_array()) == NULL) {
-		r = -ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < names.n && json_array_size(out) < NHI_CANDIDATES_MAX; i++) {
-		struct nhi_ticket t = { 0 };
-		char msg[256], stem[NHI_ID_MAX + 1];
-		json_t *doc;
-		bool match;
+	if (names->n > 1)
+		qsort(names->v, names->n, sizeof(*names->v), cmp_str);
+	return 0;
+}
 
-		snprintf(stem, sizeof(stem), "%.*s", (int)(strlen(names.v[i]) - 5), names.v[i]);
-		msg[0] = '\0';
-		if (read_doc(c, dirfd, names.v[i], &doc, msg, sizeof(msg)) < 0) {
-			nhi_log(LOG_WARNING, "lookup: skipped %s", msg);
-			continue;
-		}
-		if (!json_is_object(doc) ||
-		    nhi_ticket_from_json(c, doc, stem, &t, msg, sizeof(msg)) < 0) {
-			nhi_log(LOG_DEBUG, "lookup: skipped %s/%s: %s", c->ticket_dir, names.v[i], msg);
-			nhi_ticket_free(&t);
+/*
+ * Every ticket document in the folder is a candidate, one at a time (a
+ * folder of thousands is never held in memory): the gate maps each and
+ * keeps those that name the user and host.  Unreadable or unsafe files and
+ * documents that are not objects are skipped (they can only shrink the
+ * choice, never grant) and logged.
+ */
+static int
+file_lookup(const struct nhi_conf *c, const char *user, const char *host,
+	    nhi_candidate_fn each, void *ud, char *err, size_t errsz)
+{
+	struct nhi_strv names = { NULL, 0 };
+	json_t *doc;
+	DIR *d;
+	int dirfd, r;
+
+	if ((dirfd = open_dir(c, err, errsz)) < 0)
+		return dirfd;
+	if ((d = fdopendir(dirfd)) == NULL) {
+		r = -errno;
+		close(dirfd);
+		return r;
+	}
+	if ((r = list_names(c, d, &names)) < 0)
+		goto out;
+	for (size_t i = 0; i < names.n && r == 0; i++) {
+		char msg[256] = "", stem[NHI_ID_MAX + 1];
+
+		if (read_doc(c, dirfd, names.v[i], &doc, msg, sizeof(msg)) < 0 || !json_is_object(doc)) {
+			nhi_log(LOG_WARNING, "lookup: skipped %s", msg[0] ? msg : names.v[i]);
 			json_decref(doc);
 			continue;
 		}
-		match = nhi_ticket_has_account(&t, user) && nhi_ticket_matches_host(&t, host);
-		nhi_ticket_free(&t);
-		if (match) {
-			ensure_id(c, doc, stem);
-			json_array_append(out, doc);
-		}
+		snprintf(stem, sizeof(stem), "%.*s", (int)(strlen(names.v[i]) - 5), names.v[i]);
+		ensure_id(c, doc, stem);
+		r = each(doc, ud);
 		json_decref(doc);
 	}
-	*docs = out;
-	out = NULL;
 out:
-	json_decref(out);
-	for (size_t i = 0; i < names.n; i++)
-		free(names.v[i]);
-	free(names.v);
+	nhi_strv_free(&names);
 	closedir(d);
 	return r;
 }
-
 const struct nhi_backend_ops nhi_backend_file = {
 	.name = "file",
 	.fetch = file_fetch,

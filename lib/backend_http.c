@@ -6,8 +6,10 @@
  * when backend = http, so that a login on the file backend never loads
  * libcurl and its TLS stack.  The object exports one data symbol,
  * nhi_backend_http_ops (see backend_http.map), and depends on libcurl,
- * jansson and libc only: the module that loads it exports nothing but
- * pam_sm_*, so no core function may be called from here.
+ * jansson and libc.  The module that loads it exports nothing but pam_sm_*,
+ * so the few core helpers used here (fileio.c, json.c, text.c: the one
+ * owner-checked read, the one JSON parser, the one escaper) are linked
+ * into this object as its own hidden copies.
  *
  * Errors follow struct nhi_backend_ops: -ENOENT (HTTP 404), -EBADMSG (not
  * JSON, wrong shape), and for everything else a negative errno that the
@@ -21,10 +23,6 @@
  * own send buffer, which we cannot reach.  CURLOPT_VERBOSE is never set,
  * since it would print the header.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE             /* strerror_r returning char * */
-#endif
-
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -43,7 +41,11 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
-#include "nhi.h"
+#include "backend.h"
+#include "conf.h"
+#include "fileio.h"
+#include "json.h"
+#include "text.h"
 
 #ifndef NHI_VERSION
 #define NHI_VERSION "0.1"
@@ -73,38 +75,22 @@ static void seterr(char *err, size_t errsz, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /*
- * One-line diagnostic into err (may be NULL).  Control characters are
- * replaced, since parts of it (a jansson message quoting the body, a
- * curl message) come from the network and end up in a log.
+ * One-line diagnostic into err (may be NULL), escaped (nhi_escape), since
+ * parts of it (a jansson message quoting the body, a curl message) come
+ * from the network and end up in a log.
  */
 static void
 seterr(char *err, size_t errsz, const char *fmt, ...)
 {
+	char raw[1024];
 	va_list ap;
-	size_t i;
 
 	if (err == NULL || errsz == 0)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	for (i = 0; err[i] != '\0'; i++) {
-		if ((unsigned char)err[i] < 0x20 || err[i] == 0x7f)
-			err[i] = '?';
-	}
-}
-
-static const char *
-errstr(int e, char *buf, size_t bufsz)
-{
-	return strerror_r(e, buf, bufsz);       /* GNU variant */
-}
-
-static bool
-is_blank(char ch)
-{
-	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n' ||
-	       ch == '\f' || ch == '\v';
+	nhi_escape(err, errsz, raw);
 }
 
 /* ---- libcurl global state ---------------------------------------------- */
@@ -283,104 +269,61 @@ expand_url(CURL *h, const char *tmpl, const char *const names[],
 }
 
 /*
- * Reads the bearer token from path into tok (size toksz > TOKEN_MAX).  The
- * file must be a regular file (not followed through a symlink), owned by
- * root (when c->check_perms) and without any group or other permission bits
- * (always: a file we may read is one we could have protected).  Leading and
- * trailing white space is stripped; the token must then be non-empty
- * printable ASCII without blanks, so it cannot inject a header line.
- * Every failure is -EPERM: a missing or unsafe token file is a
- * configuration error.  tok is wiped on failure.
+ * Reads the bearer token from c->token_file into tok (size toksz > TOKEN_MAX)
+ * through the one owner-checked read: a regular file (not followed through
+ * a symlink), owned by root (when c->check_perms) and without any group or
+ * other permission bits (always: a file we may read is one we could have
+ * protected).  Leading and trailing white space is stripped; the token must
+ * then be non-empty printable ASCII without blanks, so it cannot inject a
+ * header line.  Every failure is -EPERM: a missing or unsafe token file is
+ * a configuration error.  tok is wiped on failure.
  */
 static int
 read_token(const struct nhi_conf *c, char *tok, size_t toksz, char *err,
 	   size_t errsz)
 {
-	const char *path = c->token_file;
-	char ebuf[128];
-	struct stat st;
-	size_t len = 0, i, start;
-	ssize_t n;
-	int fd = -1, r = -EPERM;
+	char label[1100], msg[1200];
+	struct nhi_file_rules rules = {
+		.max = TOKEN_MAX,
+		.owner = c->check_perms ? NHI_OWNER_ROOT : NHI_OWNER_ANY,
+		.private_mode = true,
+		.label = label,
+	};
+	size_t len = 0, start = 0;
+	int fd, r = -EPERM;
 
 	memset(tok, 0, toksz);
-	if (toksz <= TOKEN_MAX) {
-		r = -EINVAL;
+	if (toksz <= TOKEN_MAX)
+		return -EINVAL;
+	snprintf(label, sizeof(label), "token_file %s", c->token_file);
+	if ((fd = nhi_file_open(AT_FDCWD, c->token_file, &rules, msg, sizeof(msg))) < 0) {
+		seterr(err, errsz, "%s (config)", msg);
+		return -EPERM;
+	}
+	if ((r = nhi_fd_read(fd, tok, TOKEN_MAX, &len)) < 0) {
+		seterr(err, errsz, "%s: %s (config)", label,
+		       r == -EFBIG ? "larger than the bound" : strerror(-r));
+		r = -EPERM;
 		goto out;
 	}
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	if (fd == -1) {
-		int e = errno;
-
-		seterr(err, errsz, "token_file %s: %s (config)", path,
-		       e == ELOOP ? "is a symbolic link" : errstr(e, ebuf, sizeof(ebuf)));
-		goto out;
-	}
-	if (fstat(fd, &st) == -1) {
-		seterr(err, errsz, "token_file %s: %s (config)", path,
-		       errstr(errno, ebuf, sizeof(ebuf)));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		seterr(err, errsz, "token_file %s: not a regular file (config)", path);
-		goto out;
-	}
-	if (c->check_perms && st.st_uid != 0) {
-		seterr(err, errsz, "token_file %s: not owned by root (config)", path);
-		goto out;
-	}
-	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		seterr(err, errsz, "token_file %s: mode %04o, must be 0600 or "
-		       "stricter (config)", path, (unsigned)(st.st_mode & 07777));
-		goto out;
-	}
-	if (st.st_size > TOKEN_MAX) {
-		seterr(err, errsz, "token_file %s: larger than %d bytes (config)",
-		       path, TOKEN_MAX);
-		goto out;
-	}
-	/* Read up to one byte past the limit to notice a file that grew. */
-	while (len <= TOKEN_MAX) {
-		n = read(fd, tok + len, TOKEN_MAX + 1 - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			seterr(err, errsz, "token_file %s: %s (config)", path,
-			       errstr(errno, ebuf, sizeof(ebuf)));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len > TOKEN_MAX) {
-		seterr(err, errsz, "token_file %s: larger than %d bytes (config)",
-		       path, TOKEN_MAX);
-		goto out;
-	}
-	while (len > 0 && is_blank(tok[len - 1]))
+	while (len > 0 && strchr(" \t\r\n\f\v", tok[len - 1]) != NULL)
 		tok[--len] = '\0';
-	for (start = 0; start < len && is_blank(tok[start]); start++)
-		;
-	if (start == len) {
-		seterr(err, errsz, "token_file %s: empty (config)", path);
-		goto out;
-	}
-	for (i = start; i < len; i++) {
-		if ((unsigned char)tok[i] < 0x21 || (unsigned char)tok[i] > 0x7e) {
-			seterr(err, errsz, "token_file %s: the token contains blanks "
-			       "or non-printable characters (config)", path);
-			goto out;
-		}
-	}
-	if (start > 0) {
+	while (start < len && strchr(" \t\r\n\f\v", tok[start]) != NULL)
+		start++;
+	r = -EPERM;
+	if (start == len)
+		seterr(err, errsz, "%s: empty (config)", label);
+	else if (!nhi_text_visible(tok + start, len - start, true))
+		seterr(err, errsz, "%s: the token contains blanks or non-printable "
+		       "characters (config)", label);
+	else
+		r = 0;
+	if (r == 0 && start > 0) {
 		memmove(tok, tok + start, len - start);
 		explicit_bzero(tok + len - start, start);
 	}
-	r = 0;
- out:
-	if (fd != -1)
-		close(fd);
+out:
+	close(fd);
 	if (r != 0)
 		explicit_bzero(tok, toksz);
 	return r;
@@ -421,51 +364,6 @@ write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 	b->len += n;
 	b->buf[b->len] = '\0';
 	return n;
-}
-
-/*
- * Is the nesting of the JSON text buf at most max?  jansson parses
- * recursively, so a hostile body of nested brackets is refused before it
- * reaches the parser.  Brackets inside strings do not count; whether the
- * text is valid JSON is left to the parser.
- */
-static bool
-json_depth_ok(const char *buf, size_t len, size_t max)
-{
-	size_t i, depth = 0;
-	bool in_str = false, esc = false;
-
-	for (i = 0; i < len; i++) {
-		char ch = buf[i];
-
-		if (in_str) {
-			if (esc)
-				esc = false;
-			else if (ch == '\\')
-				esc = true;
-			else if (ch == '"')
-				in_str = false;
-			continue;
-		}
-		switch (ch) {
-		case '"':
-			in_str = true;
-			break;
-		case '{':
-		case '[':
-			if (++depth > max)
-				return false;
-			break;
-		case '}':
-		case ']':
-			if (depth > 0)
-				depth--;
-			break;
-		default:
-			break;
-		}
-	}
-	return true;
 }
 
 /* A curl failure as a negative errno (never -ENOENT/-EBADMSG/-EPERM). */
@@ -512,222 +410,259 @@ slist_wipe(struct curl_slist *l)
 	}
 }
 
+/* ---- one request -------------------------------------------------------- */
+
+/* Everything one GET owns; request_free() wipes and frees it. */
+struct request {
+	const struct nhi_conf *c;
+	CURL *h;
+	struct curl_slist *hdrs;
+	struct body b;
+	int64_t budget;                 /* ms for the whole request */
+	char *url;
+	char tok[TOKEN_MAX + 1];
+	char auth[sizeof(BEARER_PREFIX) + TOKEN_MAX];
+	char cerr[CURL_ERROR_SIZE];
+	char lurl[LOGURL_MAX];          /* the URL as shown in err */
+};
+
+static void
+request_free(struct request *rq)
+{
+	if (rq->h != NULL)
+		curl_easy_cleanup(rq->h);
+	slist_wipe(rq->hdrs);
+	curl_slist_free_all(rq->hdrs);
+	explicit_bzero(rq->auth, sizeof(rq->auth));
+	explicit_bzero(rq->tok, sizeof(rq->tok));
+	free(rq->b.buf);
+	free(rq->url);
+}
+
+/* What the configuration must hold before anything is sent. */
+static int
+request_check(struct request *rq, const char *tmpl, char *err, size_t errsz)
+{
+	const struct nhi_conf *c = rq->c;
+
+	if (tmpl == NULL || *tmpl == '\0' || !is_http_url(tmpl)) {
+		seterr(err, errsz, "url and lookup_url must start with https:// "
+		       "or http:// (config)");
+		return -EPERM;
+	}
+	/* libcurl reads a timeout of 0 as "no limit". */
+	if (c->timeout <= 0) {
+		seterr(err, errsz, "timeout must be at least 1s (config)");
+		return -EPERM;
+	}
+	rq->budget = (c->timeout > TIMEOUT_MAX ? TIMEOUT_MAX : c->timeout) * 1000;
+	return http_init(err, errsz);
+}
+
+/* The headers: the bearer token (if any) and Accept. */
+static int
+request_headers(struct request *rq, char *err, size_t errsz)
+{
+	const struct nhi_conf *c = rq->c;
+	struct curl_slist *l;
+	int r;
+
+	if (c->token_file != NULL && *c->token_file != '\0') {
+		if ((r = read_token(c, rq->tok, sizeof(rq->tok), err, errsz)) != 0)
+			return r;
+		snprintf(rq->auth, sizeof(rq->auth), "%s%s", BEARER_PREFIX, rq->tok);
+		if ((l = curl_slist_append(rq->hdrs, rq->auth)) == NULL)
+			return -ENOMEM;
+		rq->hdrs = l;
+	}
+	if ((l = curl_slist_append(rq->hdrs, "Accept: application/json")) == NULL)
+		return -ENOMEM;
+	rq->hdrs = l;
+	return 0;
+}
+
 /* err and errno for an option libcurl refused (an old or odd build). */
 static int
-setopt_failed(CURLcode cr, const char *opt, const char *lurl, char *err,
-	      size_t errsz)
+opt_result(struct request *rq, CURLcode cr, const char *name, char *err, size_t errsz)
 {
-	seterr(err, errsz, "GET %s: %s: %s", *lurl != '\0' ? lurl : "(url)",
-	       opt, curl_easy_strerror(cr));
+	if (cr == CURLE_OK)
+		return 0;
+	seterr(err, errsz, "GET %s: %s: %s", rq->lurl[0] != '\0' ? rq->lurl : "(url)",
+	       name, curl_easy_strerror(cr));
 	return cr == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EINVAL;
 }
 
-/* Every curl_easy_setopt() is checked; this keeps the list readable. */
-#define SETOPT(opt, val) do {                                           \
-		cr = curl_easy_setopt(h, opt, val);                     \
-		if (cr != CURLE_OK) {                                   \
-			r = setopt_failed(cr, #opt, lurl, err, errsz);  \
-			goto out;                                       \
-		}                                                       \
-	} while (0)
+static int
+opt_long(struct request *rq, CURLoption o, const char *name, long v, char *err, size_t errsz)
+{
+	return opt_result(rq, curl_easy_setopt(rq->h, o, v), name, err, errsz);
+}
+
+static int
+opt_ptr(struct request *rq, CURLoption o, const char *name, const void *v, char *err,
+	size_t errsz)
+{
+	return opt_result(rq, curl_easy_setopt(rq->h, o, v), name, err, errsz);
+}
+
+/*
+ * Every option, each checked.  TLS verification is always on; there is
+ * deliberately no switch.  The proxy is only what the configuration says:
+ * "" disables the http_proxy/https_proxy/ALL_PROXY variables of the
+ * environment and an empty NOPROXY list disables NO_PROXY, so that the
+ * environment of a user (su keeps it) can neither redirect nor bypass the
+ * request.  Our headers (the token) are not copied into the CONNECT request
+ * that opens a tunnel through the proxy: only the server sees them.
+ */
+static int
+request_options(struct request *rq, char *err, size_t errsz)
+{
+	const struct nhi_conf *c = rq->c;
+	const char *ca = c->ca_file != NULL && *c->ca_file != '\0' ? c->ca_file : NULL;
+	int r;
+
+	if ((r = opt_ptr(rq, CURLOPT_URL, "URL", rq->url, err, errsz)) < 0 ||
+	    (r = opt_long(rq, CURLOPT_HTTPGET, "HTTPGET", 1L, err, errsz)) < 0 ||
+#if LIBCURL_VERSION_NUM >= 0x075500     /* 7.85.0 */
+	    (r = opt_ptr(rq, CURLOPT_PROTOCOLS_STR, "PROTOCOLS_STR", "https,http", err, errsz)) < 0 ||
+#else
+	    (r = opt_long(rq, CURLOPT_PROTOCOLS, "PROTOCOLS",
+			  (long)(CURLPROTO_HTTPS | CURLPROTO_HTTP), err, errsz)) < 0 ||
+#endif
+	    (r = opt_long(rq, CURLOPT_FOLLOWLOCATION, "FOLLOWLOCATION", 0L, err, errsz)) < 0 ||
+	    /* no SIGALRM in the host process */
+	    (r = opt_long(rq, CURLOPT_NOSIGNAL, "NOSIGNAL", 1L, err, errsz)) < 0 ||
+	    (r = opt_ptr(rq, CURLOPT_ERRORBUFFER, "ERRORBUFFER", rq->cerr, err, errsz)) < 0 ||
+	    (r = opt_long(rq, CURLOPT_FAILONERROR, "FAILONERROR", 0L, err, errsz)) < 0 ||
+	    (r = opt_long(rq, CURLOPT_SSL_VERIFYPEER, "SSL_VERIFYPEER", 1L, err, errsz)) < 0 ||
+	    (r = opt_long(rq, CURLOPT_SSL_VERIFYHOST, "SSL_VERIFYHOST", 2L, err, errsz)) < 0 ||
+	    (r = opt_long(rq, CURLOPT_SSLVERSION, "SSLVERSION",
+			  (long)CURL_SSLVERSION_TLSv1_2, err, errsz)) < 0 ||
+	    (ca != NULL && (r = opt_ptr(rq, CURLOPT_CAINFO, "CAINFO", ca, err, errsz)) < 0) ||
+	    (r = opt_ptr(rq, CURLOPT_PROXY, "PROXY", c->proxy != NULL ? c->proxy : "",
+			 err, errsz)) < 0 ||
+	    (r = opt_ptr(rq, CURLOPT_NOPROXY, "NOPROXY", "", err, errsz)) < 0 ||
+	    (r = opt_long(rq, CURLOPT_HEADEROPT, "HEADEROPT", (long)CURLHEADER_SEPARATE,
+			  err, errsz)) < 0 ||
+	    (r = opt_ptr(rq, CURLOPT_HTTPHEADER, "HTTPHEADER", rq->hdrs, err, errsz)) < 0 ||
+	    (r = opt_ptr(rq, CURLOPT_USERAGENT, "USERAGENT", "pam_nhiacct/" NHI_VERSION,
+			 err, errsz)) < 0 ||
+	    (r = opt_result(rq, curl_easy_setopt(rq->h, CURLOPT_MAXFILESIZE_LARGE,
+						 (curl_off_t)rq->b.max),
+			    "MAXFILESIZE_LARGE", err, errsz)) < 0 ||
+	    (r = opt_result(rq, curl_easy_setopt(rq->h, CURLOPT_WRITEFUNCTION, write_cb),
+			    "WRITEFUNCTION", err, errsz)) < 0 ||
+	    (r = opt_ptr(rq, CURLOPT_WRITEDATA, "WRITEDATA", &rq->b, err, errsz)) < 0)
+		return r;
+	return 0;
+}
+
+/*
+ * The transfer: the whole request, connect included, within the budget;
+ * at most one retry, and only when the connection could not be made.
+ */
+static int
+request_perform(struct request *rq, CURLcode *cr, char *err, size_t errsz)
+{
+	int64_t start = now_ms(), left;
+	int r;
+
+	for (int attempt = 0;; attempt++) {
+		left = rq->budget - (now_ms() - start);
+		if (left < 1)
+			left = 1;
+		rq->b.len = 0;
+		rq->b.over = false;
+		rq->cerr[0] = '\0';
+		if ((r = opt_long(rq, CURLOPT_TIMEOUT_MS, "TIMEOUT_MS", (long)left, err, errsz)) < 0 ||
+		    (r = opt_long(rq, CURLOPT_CONNECTTIMEOUT_MS, "CONNECTTIMEOUT_MS", (long)left,
+				  err, errsz)) < 0)
+			return r;
+		*cr = curl_easy_perform(rq->h);
+		if (*cr != CURLE_COULDNT_CONNECT || attempt > 0)
+			return 0;
+		left = rq->budget - (now_ms() - start);
+		if (left < RETRY_PAUSE_MS + RETRY_MIN_MS)
+			return 0;
+		sleep_ms(RETRY_PAUSE_MS);
+	}
+}
+
+/* What came back: 200 and JSON, or the error it stands for. */
+static int
+request_answer(struct request *rq, CURLcode cr, json_t **doc, char *err, size_t errsz)
+{
+	char msg[512];
+	long status = 0;
+
+	if (cr != CURLE_OK && (rq->b.over || cr == CURLE_FILESIZE_EXCEEDED)) {
+		seterr(err, errsz, "GET %s: answer larger than %zu bytes", rq->lurl, rq->b.max);
+		return -EFBIG;
+	}
+	if (cr != CURLE_OK) {
+		seterr(err, errsz, "GET %s: %s (curl %d)", rq->lurl,
+		       rq->cerr[0] != '\0' ? rq->cerr : curl_easy_strerror(cr), (int)cr);
+		return curl_errno(cr);
+	}
+	if (curl_easy_getinfo(rq->h, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK) {
+		seterr(err, errsz, "GET %s: no HTTP status", rq->lurl);
+		return -EIO;
+	}
+	if (status == 404) {
+		seterr(err, errsz, "GET %s: HTTP 404", rq->lurl);
+		return -ENOENT;
+	}
+	if (status != 200) {
+		seterr(err, errsz, "GET %s: HTTP %ld%s", rq->lurl, status,
+		       status >= 300 && status < 400 ? " (redirects are not followed)" : "");
+		return -EREMOTEIO;
+	}
+	if (rq->b.buf == NULL || rq->b.len == 0) {
+		seterr(err, errsz, "GET %s: empty answer, not JSON", rq->lurl);
+		return -EBADMSG;
+	}
+	if (nhi_json_parse(rq->b.buf, rq->b.len, doc, msg, sizeof(msg)) < 0) {
+		seterr(err, errsz, "GET %s: %s", rq->lurl, msg);
+		return -EBADMSG;
+	}
+	return 0;
+}
 
 /*
  * GET the URL made of tmpl and the placeholders, and parse a 200 answer of at
  * most max bytes into *doc (caller json_decref()s).  404 is -ENOENT, a body
  * that is not JSON (or nested deeper than NHI_JSON_DEPTH_MAX) is -EBADMSG,
  * every other answer or failure a backend error.  Redirects are not followed.
- * At most one retry, and only when the connection could not be made, inside
- * the same overall timeout.
  */
 static int
 http_get_json(const struct nhi_conf *c, const char *tmpl,
 	      const char *const names[], const char *const values[], size_t n,
 	      size_t max, json_t **doc, char *err, size_t errsz)
 {
-	CURL *h = NULL;
-	struct curl_slist *hdrs = NULL, *l;
-	struct body b = { NULL, 0, 0, max, false };
-	char tok[TOKEN_MAX + 1];
-	char auth[sizeof(BEARER_PREFIX) + TOKEN_MAX];
-	char cerr[CURL_ERROR_SIZE];
-	char lurl[LOGURL_MAX];
-	char *url = NULL;
-	json_error_t jerr;
-	json_t *j = NULL;
+	struct request rq = { .c = c, .b = { NULL, 0, 0, max, false } };
 	CURLcode cr = CURLE_OK;
-	int64_t start, left, budget;
-	long status = 0;
-	int r, attempt;
+	int r;
 
 	*doc = NULL;
-	memset(tok, 0, sizeof(tok));
-	memset(auth, 0, sizeof(auth));
-	memset(cerr, 0, sizeof(cerr));
-	lurl[0] = '\0';
-
-	if (tmpl == NULL || *tmpl == '\0' || !is_http_url(tmpl)) {
-		seterr(err, errsz, "url and lookup_url must start with https:// "
-		       "or http:// (config)");
-		r = -EPERM;
+	if ((r = request_check(&rq, tmpl, err, errsz)) != 0 ||
+	    (r = request_headers(&rq, err, errsz)) != 0)
 		goto out;
-	}
-	/* libcurl reads a timeout of 0 as "no limit". */
-	if (c->timeout <= 0) {
-		seterr(err, errsz, "timeout must be at least 1s (config)");
-		r = -EPERM;
-		goto out;
-	}
-	budget = (c->timeout > TIMEOUT_MAX ? TIMEOUT_MAX : c->timeout) * 1000;
-
-	if ((r = http_init(err, errsz)) != 0)
-		goto out;
-	if (c->token_file != NULL && *c->token_file != '\0') {
-		if ((r = read_token(c, tok, sizeof(tok), err, errsz)) != 0)
-			goto out;
-		if ((size_t)snprintf(auth, sizeof(auth), "%s%s", BEARER_PREFIX,
-				     tok) >= sizeof(auth)) {
-			r = -EPERM;     /* cannot happen: tok <= TOKEN_MAX */
-			goto out;
-		}
-		if ((l = curl_slist_append(hdrs, auth)) == NULL) {
-			r = -ENOMEM;
-			goto out;
-		}
-		hdrs = l;
-	}
-	if ((l = curl_slist_append(hdrs, "Accept: application/json")) == NULL) {
-		r = -ENOMEM;
-		goto out;
-	}
-	hdrs = l;
-
-	if ((h = curl_easy_init()) == NULL) {
+	if ((rq.h = curl_easy_init()) == NULL) {
 		seterr(err, errsz, "curl_easy_init failed");
 		r = -ENOMEM;
 		goto out;
 	}
-	if ((r = expand_url(h, tmpl, names, values, n, &url, err, errsz)) != 0)
+	if ((r = expand_url(rq.h, tmpl, names, values, n, &rq.url, err, errsz)) != 0)
 		goto out;
-	url_for_log(url, lurl, sizeof(lurl));
-
-	SETOPT(CURLOPT_URL, url);
-	SETOPT(CURLOPT_HTTPGET, 1L);
-#if LIBCURL_VERSION_NUM >= 0x075500     /* 7.85.0 */
-	SETOPT(CURLOPT_PROTOCOLS_STR, "https,http");
-#else
-	SETOPT(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTPS | CURLPROTO_HTTP));
-#endif
-	SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
-	SETOPT(CURLOPT_NOSIGNAL, 1L);   /* no SIGALRM in the host process */
-	SETOPT(CURLOPT_ERRORBUFFER, cerr);
-	SETOPT(CURLOPT_FAILONERROR, 0L);
-	/* TLS verification is always on; there is deliberately no switch. */
-	SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
-	SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
-	SETOPT(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	if (c->ca_file != NULL && *c->ca_file != '\0')
-		SETOPT(CURLOPT_CAINFO, c->ca_file);
-	/*
-	 * The proxy is only what the configuration says: "" disables the
-	 * http_proxy/https_proxy/ALL_PROXY variables of the environment, and an
-	 * empty NOPROXY list disables NO_PROXY, so that the environment of a
-	 * user (su keeps it) can neither redirect nor bypass the request.
-	 */
-	SETOPT(CURLOPT_PROXY, c->proxy != NULL ? c->proxy : "");
-	SETOPT(CURLOPT_NOPROXY, "");
-	/* Our headers (the token) are not copied into the CONNECT request
-	 * that opens a tunnel through the proxy; only the server sees them. */
-	SETOPT(CURLOPT_HEADEROPT, (long)CURLHEADER_SEPARATE);
-	SETOPT(CURLOPT_HTTPHEADER, hdrs);
-	SETOPT(CURLOPT_USERAGENT, "pam_nhiacct/" NHI_VERSION);
-	SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max);
-	SETOPT(CURLOPT_WRITEFUNCTION, write_cb);
-	SETOPT(CURLOPT_WRITEDATA, &b);
-
-	start = now_ms();
-	for (attempt = 0;; attempt++) {
-		left = budget - (now_ms() - start);
-		if (left < 1)
-			left = 1;
-		b.len = 0;
-		b.over = false;
-		cerr[0] = '\0';
-		/* The whole request, connect included, within the budget. */
-		SETOPT(CURLOPT_TIMEOUT_MS, (long)left);
-		SETOPT(CURLOPT_CONNECTTIMEOUT_MS, (long)left);
-		cr = curl_easy_perform(h);
-		if (cr != CURLE_COULDNT_CONNECT || attempt > 0)
-			break;
-		left = budget - (now_ms() - start);
-		if (left < RETRY_PAUSE_MS + RETRY_MIN_MS)
-			break;
-		sleep_ms(RETRY_PAUSE_MS);
-	}
-
-	if (cr != CURLE_OK) {
-		if (b.over || cr == CURLE_FILESIZE_EXCEEDED) {
-			seterr(err, errsz, "GET %s: answer larger than %zu bytes",
-			       lurl, max);
-			r = -EFBIG;
-		} else {
-			seterr(err, errsz, "GET %s: %s (curl %d)", lurl,
-			       cerr[0] != '\0' ? cerr : curl_easy_strerror(cr),
-			       (int)cr);
-			r = curl_errno(cr);
-		}
+	url_for_log(rq.url, rq.lurl, sizeof(rq.lurl));
+	if ((r = request_options(&rq, err, errsz)) != 0 ||
+	    (r = request_perform(&rq, &cr, err, errsz)) != 0)
 		goto out;
-	}
-	if ((cr = curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status)) != CURLE_OK) {
-		seterr(err, errsz, "GET %s: no HTTP status", lurl);
-		r = -EIO;
-		goto out;
-	}
-	if (status == 404) {
-		seterr(err, errsz, "GET %s: HTTP 404", lurl);
-		r = -ENOENT;
-		goto out;
-	}
-	if (status != 200) {
-		seterr(err, errsz, "GET %s: HTTP %ld%s", lurl, status,
-		       status >= 300 && status < 400 ?
-		       " (redirects are not followed)" : "");
-		r = -EREMOTEIO;
-		goto out;
-	}
-	if (b.buf == NULL || b.len == 0) {
-		seterr(err, errsz, "GET %s: empty answer, not JSON", lurl);
-		r = -EBADMSG;
-		goto out;
-	}
-	if (!json_depth_ok(b.buf, b.len, NHI_JSON_DEPTH_MAX)) {
-		seterr(err, errsz, "GET %s: JSON nested deeper than %d", lurl,
-		       NHI_JSON_DEPTH_MAX);
-		r = -EBADMSG;
-		goto out;
-	}
-	if ((j = json_loadb(b.buf, b.len, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
-		seterr(err, errsz, "GET %s: not JSON: %s (line %d, column %d)",
-		       lurl, jerr.text, jerr.line, jerr.column);
-		r = -EBADMSG;
-		goto out;
-	}
-	*doc = j;
-	j = NULL;
-	r = 0;
- out:
-	if (h != NULL)
-		curl_easy_cleanup(h);
-	slist_wipe(hdrs);
-	curl_slist_free_all(hdrs);
-	explicit_bzero(auth, sizeof(auth));
-	explicit_bzero(tok, sizeof(tok));
-	json_decref(j);
-	free(b.buf);
-	free(url);
+	r = request_answer(&rq, cr, doc, err, errsz);
+out:
+	request_free(&rq);
 	return r;
 }
-
-#undef SETOPT
 
 /* ---- the ops ------------------------------------------------------------- */
 
@@ -744,103 +679,87 @@ http_fetch(const struct nhi_conf *c, const char *id, json_t **doc, char *err,
 	*doc = NULL;
 	if (err != NULL && errsz > 0)
 		err[0] = '\0';
-	if (c == NULL || id == NULL) {
-		r = -EINVAL;
-		goto out;
-	}
+	if (c == NULL || id == NULL)
+		return -EINVAL;
 	if (c->url == NULL || strstr(c->url, "{id}") == NULL) {
 		seterr(err, errsz, "url must be set and contain {id} (config)");
-		r = -EPERM;
-		goto out;
+		return -EPERM;
 	}
 	values[0] = id;
 	if ((r = http_get_json(c, c->url, names, values, 1, NHI_TICKET_MAX, &j,
 			       err, errsz)) != 0)
-		goto out;
+		return r;
 	if (!json_is_object(j)) {
 		seterr(err, errsz, "ticket %s: the answer is not a JSON object", id);
-		r = -EBADMSG;
-		goto out;
+		json_decref(j);
+		return -EBADMSG;
 	}
 	*doc = j;
-	j = NULL;
- out:
-	json_decref(j);
-	return r;
+	return 0;
 }
 
-/*
- * *docs: an array of the ticket objects c->lookup_url answers for user on
- * host; a single object is wrapped into an array.  Without lookup_url the
- * backend knows no candidates: an empty array.  Caller json_decref()s.
- */
+/* The answer of a lookup as candidates: one object, or an array of at most
+ * NHI_CANDIDATES_MAX objects. */
 static int
-http_lookup(const struct nhi_conf *c, const char *user, const char *host,
-	    json_t **docs, char *err, size_t errsz)
+answer_candidates(json_t *j, nhi_candidate_fn each, void *ud, char *err, size_t errsz)
 {
-	static const char *const names[] = { "user", "host" };
-	const char *values[2];
-	json_t *j = NULL, *v;
+	json_t *v;
 	size_t i;
-	int r;
+	int r = 0;
 
-	*docs = NULL;
-	if (err != NULL && errsz > 0)
-		err[0] = '\0';
-	if (c == NULL || user == NULL || host == NULL) {
-		r = -EINVAL;
-		goto out;
-	}
-	if (c->lookup_url == NULL || *c->lookup_url == '\0') {
-		if ((*docs = json_array()) == NULL)
-			r = -ENOMEM;
-		else
-			r = 0;
-		goto out;
-	}
-	values[0] = user;
-	values[1] = host;
-	if ((r = http_get_json(c, c->lookup_url, names, values, 2, NHI_LOOKUP_MAX,
-			       &j, err, errsz)) != 0)
-		goto out;
-	if (json_is_object(j)) {
-		json_t *a = json_array();
-
-		if (a == NULL) {
-			r = -ENOMEM;
-			goto out;
-		}
-		/* Steals j, also when it fails. */
-		r = json_array_append_new(a, j);
-		j = a;
-		if (r != 0) {
-			r = -ENOMEM;
-			goto out;
-		}
-	} else if (!json_is_array(j)) {
+	if (json_is_object(j))
+		return each(j, ud);
+	if (!json_is_array(j)) {
 		seterr(err, errsz, "lookup: the answer is neither a ticket object "
 		       "nor an array of them");
-		r = -EBADMSG;
-		goto out;
+		return -EBADMSG;
 	}
 	if (json_array_size(j) > NHI_CANDIDATES_MAX) {
 		seterr(err, errsz, "lookup: %zu tickets answered, more than %d",
 		       json_array_size(j), NHI_CANDIDATES_MAX);
-		r = -E2BIG;
-		goto out;
+		return -E2BIG;
 	}
 	json_array_foreach(j, i, v) {
 		if (!json_is_object(v)) {
 			seterr(err, errsz, "lookup: entry %zu of the answer is not "
 			       "a ticket object", i);
-			r = -EBADMSG;
-			goto out;
+			return -EBADMSG;
 		}
 	}
-	*docs = j;
-	j = NULL;
-	r = 0;
- out:
+	json_array_foreach(j, i, v) {
+		if ((r = each(v, ud)) < 0)
+			break;
+	}
+	return r;
+}
+
+/*
+ * each() for every ticket object c->lookup_url answers for user on host.
+ * Without lookup_url the backend knows no candidates: none, and err says so.
+ */
+static int
+http_lookup(const struct nhi_conf *c, const char *user, const char *host,
+	    nhi_candidate_fn each, void *ud, char *err, size_t errsz)
+{
+	static const char *const names[] = { "user", "host" };
+	const char *values[2];
+	json_t *j = NULL;
+	int r;
+
+	if (err != NULL && errsz > 0)
+		err[0] = '\0';
+	if (c == NULL || user == NULL || host == NULL)
+		return -EINVAL;
+	if (c->lookup_url == NULL || *c->lookup_url == '\0') {
+		seterr(err, errsz, "no ticket presented and no lookup_url");
+		return 0;
+	}
+	values[0] = user;
+	values[1] = host;
+	if ((r = http_get_json(c, c->lookup_url, names, values, 2, NHI_LOOKUP_MAX,
+			       &j, err, errsz)) != 0)
+		return r;
+	r = answer_candidates(j, each, ud, err, errsz);
 	json_decref(j);
 	return r;
 }

@@ -10,7 +10,16 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "nhi.h"
+#include "gate.h"
+#include "json.h"
+#include "backend.h"
+#include "conf.h"
+#include "log.h"
+#include "policy.h"
+#include "reason.h"
+#include "text.h"
+#include "ticket.h"
+#include "timeutil.h"
 
 void
 nhi_result_free(struct nhi_result *r)
@@ -70,105 +79,144 @@ evaluate_id(const struct nhi_conf *c, const struct nhi_backend_ops *ops,
 	json_decref(doc);
 }
 
+/* Is the candidate better than what r holds?  Of the candidates that pass
+ * every rule, the one ending last; if none passes, the one that got
+ * furthest in rule order (NO_TICKET is the smallest refusal). */
+static bool
+better(const struct nhi_result *r, enum nhi_reason why, const struct nhi_ticket *t)
+{
+	if (why == NHI_GRANT)
+		return r->reason != NHI_GRANT || t->not_after > r->ticket.not_after;
+	return r->reason != NHI_GRANT && why > r->reason;
+}
+
 /*
- * Of the candidates that pass every rule, the one ending last wins; if none
- * passes, the one that got furthest in rule order explains the refusal.
+ * One candidate of a lookup: mapped, then judged if it names this account
+ * and host.  A candidate that cannot be mapped, or names another account
+ * or host, is not one: it can only shrink the choice, never explain a
+ * refusal to someone it does not concern (its reason goes to the log).
  */
+struct judge {
+	const struct nhi_conf *c;
+	const struct nhi_login *l;
+	int64_t now;
+	struct nhi_result *r;
+	char skipped[256];      /* why the last unreadable candidate was skipped */
+};
+
+static int
+judge_candidate(json_t *doc, void *ud)
+{
+	struct judge *j = ud;
+	const struct nhi_conf *c = j->c;
+	const struct nhi_login *l = j->l;
+	struct nhi_result *r = j->r;
+	char *skipped = j->skipped;
+	size_t skippedsz = sizeof(j->skipped);
+	struct nhi_ticket t;
+	enum nhi_reason why;
+	char msg[sizeof(r->detail)] = "";
+
+	if (nhi_ticket_from_json(c, doc, NULL, &t, msg, sizeof(msg)) < 0 || t.id == NULL) {
+		snprintf(skipped, skippedsz, "a candidate was skipped: %s",
+			 msg[0] ? msg : "it has no id");
+		nhi_log(LOG_DEBUG, "lookup: %s", skipped);
+	} else if (!nhi_ticket_has_account(&t, l->user) || !nhi_ticket_matches_host(&t, l->host)) {
+		nhi_log(LOG_DEBUG, "lookup: candidate %s does not name %s on %s", t.id,
+			l->user, l->host);
+	} else if (better(r, why = nhi_decide(c, &t, l, j->now, nhi_member_nss, NULL), &t)) {
+		nhi_ticket_free(&r->ticket);
+		r->ticket = t;
+		memset(&t, 0, sizeof(t));
+		r->reason = why;
+		if (why == NHI_GRANT)
+			r->detail[0] = '\0';
+		else
+			snprintf(r->detail, sizeof(r->detail), "candidate %s: %s", r->ticket.id,
+				 nhi_reason_name(why));
+	}
+	nhi_ticket_free(&t);
+	return 0;
+}
+
+/* A lookup: every candidate the backend answers is judged. */
 static void
 evaluate_lookup(const struct nhi_conf *c, const struct nhi_backend_ops *ops,
 		const struct nhi_login *l, int64_t now, struct nhi_result *r)
 {
-	json_t *docs = NULL, *doc;
-	size_t i;
+	struct judge j = { c, l, now, r, "" };
 	int e;
 
 	r->by_lookup = true;
-	e = ops->lookup(c, l->user, l->host, &docs, r->detail, sizeof(r->detail));
-	if (e < 0) {
-		r->reason = e == -ENOENT ? NHI_DENY_NO_TICKET : backend_reason(e);
+	if (ops->lookup == NULL) {
+		r->reason = NHI_DENY_NO_TICKET;
+		snprintf(r->detail, sizeof(r->detail), "the %s backend cannot look tickets up",
+			 ops->name);
 		return;
 	}
 	r->reason = NHI_DENY_NO_TICKET;
-	json_array_foreach(docs, i, doc) {
-		struct nhi_ticket t;
-		enum nhi_reason why;
-		char msg[sizeof(r->detail)];
-		bool better;
-
-		if (i >= NHI_CANDIDATES_MAX)
-			break;
-		msg[0] = '\0';
-		if (nhi_ticket_from_json(c, doc, NULL, &t, msg, sizeof(msg)) < 0 || t.id == NULL) {
-			why = NHI_DENY_MALFORMED;
-			if (msg[0] == '\0')
-				snprintf(msg, sizeof(msg), "a candidate ticket has no id");
-		} else {
-			why = nhi_decide(c, &t, l, now, nhi_member_nss, NULL);
-			snprintf(msg, sizeof(msg), "candidate %s: %s", t.id, nhi_reason_name(why));
-		}
-		if (why == NHI_GRANT)
-			better = r->reason != NHI_GRANT || t.not_after > r->ticket.not_after;
-		else    /* NO_TICKET is the smallest refusal: any candidate beats it */
-			better = r->reason != NHI_GRANT && why > r->reason;
-		if (better) {
-			nhi_ticket_free(&r->ticket);
-			r->ticket = t;
-			memset(&t, 0, sizeof(t));
-			r->reason = why;
-			snprintf(r->detail, sizeof(r->detail), "%s", why == NHI_GRANT ? "" : msg);
-		}
-		nhi_ticket_free(&t);
+	e = ops->lookup(c, l->user, l->host, judge_candidate, &j, r->detail, sizeof(r->detail));
+	if (e < 0) {
+		nhi_ticket_free(&r->ticket);
+		r->reason = e == -ENOENT ? NHI_DENY_NO_TICKET : backend_reason(e);
+		return;
 	}
+	if (r->reason == NHI_DENY_NO_TICKET && r->detail[0] == '\0')
+		snprintf(r->detail, sizeof(r->detail), "%s", j.skipped);
 	if (r->reason == NHI_DENY_NO_TICKET && r->detail[0] == '\0')
 		snprintf(r->detail, sizeof(r->detail), "no ticket names %s on %s", l->user, l->host);
 	if (r->ticket.id != NULL && (r->ticket_id = strdup(r->ticket.id)) == NULL)
 		r->reason = NHI_DENY_BACKEND_ERROR;
-	json_decref(docs);
+}
+
+/* The presented id: syntax first, so a bad id never reaches a path, a
+ * URL or a log.  0 to go on, -1 when r holds the refusal. */
+static int
+take_id(const struct nhi_conf *c, const char *ticket_id, struct nhi_result *r)
+{
+	if (ticket_id == NULL || ticket_id[0] == '\0') {
+		if (c->lookup)
+			return 0;
+		r->reason = NHI_DENY_NO_TICKET;
+		snprintf(r->detail, sizeof(r->detail), "no ticket presented and lookup = no");
+		return -1;
+	}
+	if (!nhi_ticket_id_valid(ticket_id)) {
+		r->reason = NHI_DENY_BAD_TICKET_ID;
+		snprintf(r->detail, sizeof(r->detail), "presented id of %zu bytes",
+			 strlen(ticket_id));
+		return -1;
+	}
+	if ((r->ticket_id = strdup(ticket_id)) == NULL) {
+		r->reason = NHI_DENY_BACKEND_ERROR;
+		return -1;
+	}
+	return 0;
 }
 
 void
-nhi_evaluate(struct nhi_conf *c, const struct nhi_login *login,
+nhi_evaluate(const struct nhi_conf *c, const struct nhi_login *l,
 	     const char *ticket_id, int64_t now, struct nhi_result *r)
 {
 	const struct nhi_backend_ops *ops;
-	struct nhi_login l = *login;
 
 	memset(r, 0, sizeof(*r));
 	r->now = now;
-	if (l.host == NULL && (l.host = nhi_conf_host(c)) == NULL) {
+	if (l->host == NULL) {
 		r->reason = NHI_DENY_CONFIG_ERROR;
-		snprintf(r->detail, sizeof(r->detail), "cannot tell this host's name");
+		snprintf(r->detail, sizeof(r->detail), "this host's name is not known");
 		return;
 	}
-	if (ticket_id != NULL && ticket_id[0] != '\0') {
-		if (!nhi_ticket_id_valid(ticket_id)) {
-			/* never let a bad id reach a path, a URL or a log */
-			r->reason = NHI_DENY_BAD_TICKET_ID;
-			snprintf(r->detail, sizeof(r->detail), "presented id of %zu bytes",
-				 strlen(ticket_id));
-			return;
-		}
-		if ((r->ticket_id = strdup(ticket_id)) == NULL) {
-			r->reason = NHI_DENY_BACKEND_ERROR;
-			return;
-		}
-	} else if (!c->lookup) {
-		r->reason = NHI_DENY_NO_TICKET;
-		snprintf(r->detail, sizeof(r->detail), "no ticket presented and lookup = no");
+	if (take_id(c, ticket_id, r) < 0)
 		return;
-	}
 	if (nhi_backend_get(c, &ops, r->detail, sizeof(r->detail)) < 0) {
 		r->reason = NHI_DENY_BACKEND_ERROR;
 		return;
 	}
 	if (r->ticket_id != NULL)
-		evaluate_id(c, ops, &l, r->ticket_id, now, r);
-	else if (ops->lookup != NULL && (c->backend == NHI_BACKEND_FILE || c->lookup_url != NULL))
-		evaluate_lookup(c, ops, &l, now, r);
-	else {
-		r->reason = NHI_DENY_NO_TICKET;
-		snprintf(r->detail, sizeof(r->detail), "no ticket presented and no lookup_url");
-	}
+		evaluate_id(c, ops, l, r->ticket_id, now, r);
+	else
+		evaluate_lookup(c, ops, l, now, r);
 	if (r->reason != NHI_GRANT && r->detail[0] != '\0')
 		nhi_log(LOG_DEBUG, "%s: %s", nhi_reason_name(r->reason), r->detail);
 }

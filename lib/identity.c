@@ -12,7 +12,10 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "nhi.h"
+#include "identity.h"
+#include "conf.h"
+#include "policy.h"
+#include "util.h"
 
 #define NSS_BUF_MAX   (1024 * 1024)
 #define GROUPS_MAX    4096

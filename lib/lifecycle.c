@@ -12,6 +12,12 @@
 
 #include "lifecycle.h"
 #include "proc.h"
+#include "audit.h"
+#include "conf.h"
+#include "gate.h"
+#include "log.h"
+#include "reason.h"
+#include "ticket.h"
 
 static void
 record_for(const struct nhi_opening *o, enum nhi_event ev, struct nhi_record *rec)

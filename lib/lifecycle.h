@@ -26,7 +26,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "nhi.h"
+#include "conf.h"
+#include "gate.h"
+#include "reason.h"
 #include "session_store.h"
 
 /* Who opens or closes: the login as the front-end knows it. */

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <syslog.h>
 
-#include "nhi.h"
+#include "log.h"
 
 static __thread nhi_log_fn log_fn;
 static __thread void *log_ud;

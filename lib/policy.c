@@ -9,7 +9,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "nhi.h"
+#include "policy.h"
+#include "conf.h"
+#include "reason.h"
+#include "ticket.h"
+#include "util.h"
 
 bool
 nhi_ticket_matches_host(const struct nhi_ticket *t, const char *host)

@@ -12,11 +12,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "nhi.h"
+
+#include "fileio.h"
 #include "proc.h"
 
 #define PROC_STAT_MAX 4096      /* /proc/PID/stat is well below this */
 #define PROC_STATUS_MAX 8192
+#define MOUNTINFO_MAX (4 * 1024 * 1024) /* a host of thousands of mounts */
 
 /* ---- processes ----------------------------------------------------------- */
 
@@ -84,31 +86,20 @@ nhi_proc_stat_parse(const char *buf, size_t len, struct nhi_proc_stat *st)
 	return -EBADMSG;
 }
 
+/* A small /proc file into buf (NUL-terminated), through the one bounded
+ * read: -EFBIG rather than a silently cut text. */
 static int
 read_small(const char *path, char *buf, size_t bufsz, size_t *len)
 {
-	int fd, r = 0;
+	const struct nhi_file_rules rules = { .max = bufsz - 1, .owner = NHI_OWNER_ANY };
+	int fd, r;
 
 	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n = read(fd, buf + *len, bufsz - 1 - *len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		*len += (size_t)n;
-		if (*len >= bufsz - 1)
-			break;
-	}
+	buf[0] = '\0';
+	if ((fd = nhi_file_open(AT_FDCWD, path, &rules, NULL, 0)) < 0)
+		return fd;
+	r = nhi_fd_read(fd, buf, bufsz - 1, len);
 	close(fd);
-	buf[*len] = '\0';
 	return r;
 }
 
@@ -345,12 +336,13 @@ have_cap(unsigned cap)
 int
 nhi_proc_visible_all(char *why, size_t whysz)
 {
-	char buf[65536], *line, *save = NULL;
+	const struct nhi_file_rules rules = { .max = MOUNTINFO_MAX, .owner = NHI_OWNER_ANY };
+	char *buf = NULL, *line, *save = NULL;
 	size_t len;
 	int r;
 
 	why[0] = '\0';
-	if ((r = read_small("/proc/self/mountinfo", buf, sizeof(buf), &len)) < 0)
+	if ((r = nhi_file_read(AT_FDCWD, "/proc/self/mountinfo", &rules, &buf, &len, NULL, 0)) < 0)
 		return r;
 	/* "... /proc ... - proc proc rw,hidepid=invisible,...": the super
 	 * options after the separator hold hidepid= */
@@ -371,7 +363,9 @@ nhi_proc_visible_all(char *why, size_t whysz)
 			continue;
 		snprintf(why, whysz, "/proc is mounted with hidepid=%.*s and this process "
 			 "lacks CAP_SYS_PTRACE", (int)strcspn(h, ", "), h);
-		return -EACCES;
+		r = -EACCES;
+		break;
 	}
-	return 0;
+	free(buf);
+	return r;
 }

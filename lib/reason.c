@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "nhi.h"
+#include "reason.h"
 
 static const struct {
 	const char *name;

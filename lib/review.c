@@ -7,8 +7,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "review.h"
+#include "audit.h"
+#include "text.h"
+#include "timeutil.h"
 
 #define USEC_PER_SEC   INT64_C(1000000)
 #define UNIX_MAX       INT64_C(253402300799)    /* 9999-12-31T23:59:59Z */

@@ -15,7 +15,7 @@
 
 #include <jansson.h>
 
-#include "nhi.h"
+#include "audit.h"
 
 #define NHI_REVIEW_FIELD_MAX  4096      /* bytes kept of one field value */
 #define NHI_REVIEW_ROWS_MAX   4000000   /* sessions + denials held at once */

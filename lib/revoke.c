@@ -25,7 +25,12 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-login.h>
 
-#include "nhi.h"
+#include "audit.h"
+#include "conf.h"
+#include "log.h"
+#include "text.h"
+#include "ticket.h"
+#include "util.h"
 #include "revoke.h"
 
 #define NOBODY_GID 65534
@@ -155,15 +160,7 @@ nhi_uid_kill(uid_t uid, int budget_ms, struct nhi_proc_set *seen)
 static bool
 logind_id_ok(const char *id)
 {
-	size_t n = strlen(id);
-
-	if (n == 0 || n > 64)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= 'A' && id[i] <= 'Z') ||
-		      (id[i] >= '0' && id[i] <= '9') || id[i] == '_' || id[i] == '-'))
-			return false;
-	return true;
+	return nhi_str_in_set(id, 1, 64, NHI_CS_ALNUM "_-");
 }
 
 /* One method call on logind's manager, 2 s at most. */
@@ -329,7 +326,7 @@ uid_has_valid_sessions(int dirfd, uid_t uid, int64_t now)
 }
 
 static void
-revoke_record(struct nhi_conf *c, const struct nhi_session *s, const struct nhi_revoke_why *why,
+revoke_record(const struct nhi_conf *c, const struct nhi_session *s, const struct nhi_revoke_why *why,
 	      const struct nhi_kill_report *rep)
 {
 	struct nhi_record rec;
@@ -338,7 +335,7 @@ revoke_record(struct nhi_conf *c, const struct nhi_session *s, const struct nhi_
 	int64_t d = (int64_t)time(NULL) - s->opened;
 	int r;
 
-	nhi_session_record(s, NHI_EV_REVOKE, why->identifier, nhi_conf_host(c), &t, &rec);
+	nhi_session_record(s, NHI_EV_REVOKE, why->identifier, c->host, &t, &rec);
 	nhi_escape(user, sizeof(user), s->user);
 	snprintf(msg, sizeof(msg), "Session %s of %s revoked (%s) after %" PRId64 "s (ticket %s): "
 		 "%zu process(es) ended, %s%s", s->id, user, why->reason, d < 0 ? 0 : d, s->ticket,
@@ -361,7 +358,7 @@ revoke_record(struct nhi_conf *c, const struct nhi_session *s, const struct nhi_
 }
 
 bool
-nhi_revoke_finish(struct nhi_conf *c, int dirfd, const struct nhi_session *s,
+nhi_revoke_finish(const struct nhi_conf *c, int dirfd, const struct nhi_session *s,
 		  const struct nhi_revoke_why *why, struct nhi_revocation *rv, int64_t until_ms,
 		  struct nhi_kill_report *rep)
 {
@@ -408,7 +405,7 @@ nhi_revoke_finish(struct nhi_conf *c, int dirfd, const struct nhi_session *s,
 }
 
 int
-nhi_session_revoke(struct nhi_conf *c, int dirfd, const struct nhi_session *s,
+nhi_session_revoke(const struct nhi_conf *c, int dirfd, const struct nhi_session *s,
 		   const struct nhi_revoke_why *why, struct nhi_kill_report *rep)
 {
 	struct nhi_revocation *rv;

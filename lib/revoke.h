@@ -72,7 +72,7 @@ struct nhi_revoke_why {
  * running is removed without a record unless why->always_record.  rep may
  * be NULL.  0 revoked (and recorded), 1 a closed record ended quietly.
  */
-int nhi_session_revoke(struct nhi_conf *c, int dirfd, const struct nhi_session *s,
+int nhi_session_revoke(const struct nhi_conf *c, int dirfd, const struct nhi_session *s,
 		       const struct nhi_revoke_why *why, struct nhi_kill_report *rep);
 
 /* The same in two halves, so that the watch ends many sessions at once
@@ -81,7 +81,7 @@ int nhi_session_revoke(struct nhi_conf *c, int dirfd, const struct nhi_session *
  * returns true when a `revoke` record was due (written or not). */
 struct nhi_revocation;
 int nhi_revoke_begin(int dirfd, const struct nhi_session *s, struct nhi_revocation **out);
-bool nhi_revoke_finish(struct nhi_conf *c, int dirfd, const struct nhi_session *s,
+bool nhi_revoke_finish(const struct nhi_conf *c, int dirfd, const struct nhi_session *s,
 		       const struct nhi_revoke_why *why, struct nhi_revocation *rv,
 		       int64_t until_ms, struct nhi_kill_report *rep);
 int64_t nhi_mono_ms(void);

@@ -15,7 +15,13 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "nhi.h"
+#include "audit.h"
+#include "fileio.h"
+#include "text.h"
+#include "json.h"
+#include "log.h"
+#include "ticket.h"
+#include "timeutil.h"
 #include "session_store.h"
 
 /* ---- the record -------------------------------------------------------- */
@@ -86,14 +92,7 @@ nhi_session_new_id(char id[NHI_SESSION_ID_LEN + 1])
 bool
 nhi_session_id_valid(const char *id)
 {
-	size_t i;
-
-	if (id == NULL)
-		return false;
-	for (i = 0; i < NHI_SESSION_ID_LEN; i++)
-		if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
-			return false;
-	return id[i] == '\0';
+	return nhi_str_in_set(id, NHI_SESSION_ID_LEN, NHI_SESSION_ID_LEN, NHI_CS_HEX_LOWER);
 }
 
 static int
@@ -353,49 +352,25 @@ out:
 static int
 read_name(int dirfd, const char *name, struct nhi_session *s)
 {
-	char buf[NHI_SESSION_FILE_MAX + 1];
+	const struct nhi_file_rules rules = {
+		.max = NHI_SESSION_FILE_MAX, .owner = NHI_OWNER_SELF,
+	};
+	char buf[NHI_SESSION_FILE_MAX + 1], msg[128];
 	json_t *doc = NULL;
-	struct stat st;
 	size_t len = 0;
-	char msg[128];
 	int fd, r;
 
 	memset(s, 0, sizeof(*s));
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
-		r = -EPERM;
-		goto out;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf + len, sizeof(buf) - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > NHI_SESSION_FILE_MAX) {
-			r = -EFBIG;
-			goto out;
-		}
-	}
-	if ((r = nhi_json_parse(buf, len, &doc, msg, sizeof(msg))) < 0)
-		goto out;
+	if ((fd = nhi_file_open(dirfd, name, &rules, NULL, 0)) < 0)
+		return fd;
+	r = nhi_fd_read(fd, buf, NHI_SESSION_FILE_MAX, &len);
+	close(fd);
+	if (r < 0 || (r = nhi_json_parse(buf, len, &doc, msg, sizeof(msg))) < 0)
+		return r;
 	r = nhi_session_from_json(doc, s);
-out:
 	if (r < 0)
 		nhi_session_free(s);
 	json_decref(doc);
-	close(fd);
 	return r;
 }
 

@@ -27,7 +27,8 @@
 
 #include <jansson.h>
 
-#include "nhi.h"
+#include "audit.h"
+#include "ticket.h"
 
 #define NHI_SESSION_ID_LEN   32                 /* hex digits: 128 bits */
 #define NHI_SESSIONS_MAX     4096               /* records read by one listing */

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "nhi.h"
+
 #include "proc.h"
 #include "revoke.h"
 

@@ -10,7 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nhi.h"
+#include "ticket.h"
+#include "text.h"
+#include "conf.h"
+#include "json.h"
+#include "timeutil.h"
+#include "util.h"
 
 #define STR_MAX      256   /* id, state, names */
 #define PURPOSE_MAX  4096
@@ -19,19 +24,7 @@
 bool
 nhi_ticket_id_valid(const char *id)
 {
-	size_t n = 0;
-
-	if (id == NULL || id[0] == '.' || id[0] == '\0')
-		return false;
-	for (const char *p = id; *p; p++, n++) {
-		char ch = *p;
-		if (n >= NHI_ID_MAX)
-			return false;
-		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-'))
-			return false;
-	}
-	return true;
+	return nhi_str_in_set(id, 1, NHI_ID_MAX, NHI_CS_ALNUM "._-") && id[0] != '.';
 }
 
 void
@@ -47,122 +40,6 @@ nhi_ticket_free(struct nhi_ticket *t)
 	nhi_strv_free(&t->hosts);
 	nhi_strv_free(&t->accounts);
 	memset(t, 0, sizeof(*t));
-}
-
-/*
- * jansson parses recursively; a document nested thousands deep would use
- * the stack of the host process (sshd).  Measure the depth first, outside
- * strings, without recursion.
- */
-static bool
-depth_ok(const char *buf, size_t len)
-{
-	int depth = 0;
-	bool in_str = false;
-
-	for (size_t i = 0; i < len; i++) {
-		char ch = buf[i];
-
-		if (in_str) {
-			if (ch == '\\')
-				i++;
-			else if (ch == '"')
-				in_str = false;
-		} else if (ch == '"') {
-			in_str = true;
-		} else if (ch == '[' || ch == '{') {
-			if (++depth > NHI_JSON_DEPTH_MAX)
-				return false;
-		} else if (ch == ']' || ch == '}') {
-			depth--;
-		}
-	}
-	return true;
-}
-
-int
-nhi_json_parse(const char *buf, size_t len, json_t **doc, char *err, size_t errsz)
-{
-	json_error_t jerr;
-
-	*doc = NULL;
-	if (!depth_ok(buf, len)) {
-		if (err)
-			snprintf(err, errsz, "nested deeper than %d levels", NHI_JSON_DEPTH_MAX);
-		return -EBADMSG;
-	}
-	*doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (*doc == NULL) {
-		if (err)
-			snprintf(err, errsz, "not JSON: %s (line %d)", jerr.text, jerr.line);
-		return -EBADMSG;
-	}
-	return 0;
-}
-
-/* Decodes one reference token (up to the next '/' or NUL) into tok. */
-static bool
-pointer_token(const char **pp, char *tok, size_t toksz)
-{
-	const char *p = *pp;
-	size_t o = 0;
-
-	while (*p != '\0' && *p != '/') {
-		char ch = *p++;
-		if (ch == '~') {
-			if (*p == '0')
-				ch = '~';
-			else if (*p == '1')
-				ch = '/';
-			else
-				return false;
-			p++;
-		}
-		if (o + 1 >= toksz)
-			return false;
-		tok[o++] = ch;
-	}
-	tok[o] = '\0';
-	*pp = p;
-	return true;
-}
-
-json_t *
-nhi_json_pointer(json_t *doc, const char *ptr)
-{
-	char tok[520];
-	const char *p = ptr;
-	json_t *cur = doc;
-
-	if (doc == NULL || ptr == NULL)
-		return NULL;
-	if (*p == '\0')
-		return doc;
-	if (*p != '/')
-		return NULL;
-	while (*p == '/' && cur != NULL) {
-		p++;
-		if (!pointer_token(&p, tok, sizeof(tok)))
-			return NULL;
-		if (json_is_object(cur)) {
-			cur = json_object_get(cur, tok);
-		} else if (json_is_array(cur)) {
-			char *end;
-			unsigned long idx;
-
-			/* array index: digits, no leading zero, no sign */
-			if (tok[0] < '0' || tok[0] > '9' || (tok[0] == '0' && tok[1] != '\0'))
-				return NULL;
-			errno = 0;
-			idx = strtoul(tok, &end, 10);
-			if (*end != '\0' || errno != 0)
-				return NULL;
-			cur = json_array_get(cur, idx);
-		} else {
-			return NULL;
-		}
-	}
-	return cur;
 }
 
 /* A JSON string as an owned C string: no embedded NUL, bounded. */

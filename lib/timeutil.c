@@ -9,8 +9,9 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
-#include "nhi.h"
+#include "timeutil.h"
 
 #define YEAR_MIN 1970
 #define YEAR_MAX 9999

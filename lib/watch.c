@@ -15,7 +15,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nhi.h"
+#include "audit.h"
+#include "conf.h"
+#include "gate.h"
+#include "log.h"
+#include "policy.h"
+#include "reason.h"
+#include "ticket.h"
+#include "timeutil.h"
 #include "proc.h"
 #include "revoke.h"
 #include "watch.h"
@@ -84,7 +91,7 @@ nhi_due_mark_warned(struct nhi_session *s, const int64_t *warn_before, size_t n_
 /* ---- the watch ------------------------------------------------------------ */
 
 int
-nhi_watch_init(struct nhi_watch *w, struct nhi_conf *c, const char *identifier, char *err,
+nhi_watch_init(struct nhi_watch *w, const struct nhi_conf *c, const char *identifier, char *err,
 	       size_t errsz)
 {
 	memset(w, 0, sizeof(*w));
@@ -162,7 +169,7 @@ warn(struct nhi_watch *w, struct nhi_session *s, int64_t now)
 		 "(%s); save your work. ***\r\n", s->ticket,
 		 nhi_format_duration(s->not_after - now, left, sizeof(left)), until);
 	n = nhi_session_tell(s, msg);
-	nhi_session_record(s, NHI_EV_WARN, w->identifier, nhi_conf_host(w->conf), &t, &rec);
+	nhi_session_record(s, NHI_EV_WARN, w->identifier, w->conf->host, &t, &rec);
 	if ((r = nhi_audit(&rec)) < 0)
 		nhi_log(LOG_ERR, "warn record of session %s not written: %s", s->id, strerror(-r));
 	nhi_log(LOG_INFO, "session %s of %s warned on %d terminal(s): %s left", s->id, s->user,
@@ -187,7 +194,7 @@ close_stale(struct nhi_watch *w, struct nhi_session *s, int64_t now)
 		return;         /* closed or revoked meanwhile: theirs to record */
 	s->closed = true;
 	w->stale++;
-	nhi_session_record(s, NHI_EV_CLOSE, w->identifier, nhi_conf_host(w->conf), &t, &rec);
+	nhi_session_record(s, NHI_EV_CLOSE, w->identifier, w->conf->host, &t, &rec);
 	rec.duration = now - s->opened < 0 ? 0 : now - s->opened;
 	rec.note = "stale";
 	if ((r = nhi_audit(&rec)) < 0)

@@ -51,7 +51,7 @@ void nhi_due_mark_warned(struct nhi_session *s, const int64_t *warn_before,
 struct nhi_conf;
 
 struct nhi_watch {
-	struct nhi_conf *conf;          /* borrowed */
+	const struct nhi_conf *conf;    /* borrowed */
 	const char *identifier;         /* SYSLOG_IDENTIFIER of its records */
 	int dirfd;
 	struct nhi_session_list live;   /* open and closed records */
@@ -67,7 +67,7 @@ struct nhi_watch {
 /* Opens (creates) the state folder; err says why not.  identifier: the
  * front-end's name on the records ("nhiacct").  Free with _free, which
  * also ends a recheck in flight. */
-int nhi_watch_init(struct nhi_watch *w, struct nhi_conf *c, const char *identifier,
+int nhi_watch_init(struct nhi_watch *w, const struct nhi_conf *c, const char *identifier,
 		   char *err, size_t errsz);
 void nhi_watch_free(struct nhi_watch *w);
 

@@ -6,7 +6,10 @@
 #include <stdbool.h>
 #include <security/pam_modules.h>
 
-#include "nhi.h"
+#include "audit.h"
+#include "conf.h"
+#include "gate.h"
+#include "identity.h"
 
 /* pam data: the struct nhi_result of a grant in the account phase */
 #define DATA_GRANT "pam_nhiacct.grant"

@@ -17,8 +17,16 @@
 #include <security/pam_modules.h>
 #include <security/pam_modutil.h>
 
-#include "nhi.h"
 #include "pam_common.h"
+#include "audit.h"
+#include "conf.h"
+#include "gate.h"
+#include "identity.h"
+#include "log.h"
+#include "policy.h"
+#include "reason.h"
+#include "ticket.h"
+#include "util.h"
 
 static void
 log_sink(void *ud, int prio, const char *msg)
@@ -222,6 +230,10 @@ nhi_pam_decide(struct nhi_pam *p, bool tell, struct nhi_result **out)
 
 	if ((res = calloc(1, sizeof(*res))) == NULL)
 		return PAM_BUF_ERR;
+	/* this host's name, settled before deciding: a failure leaves it NULL,
+	 * which nhi_evaluate refuses as config_error */
+	(void)nhi_conf_settle_host(&p->conf);
+	login.host = p->conf.host;
 	nhi_evaluate(&p->conf, &login, pam_getenv(p->pamh, "NHIACCT_TICKET"),
 		     (int64_t)time(NULL), res);
 	nhi_record_init(&rec, res->reason == NHI_GRANT ? NHI_EV_GRANT : NHI_EV_DENY);

@@ -25,8 +25,11 @@
 #include <security/pam_modules.h>
 
 #include "lifecycle.h"
-#include "nhi.h"
 #include "pam_common.h"
+#include "gate.h"
+#include "reason.h"
+#include "timeutil.h"
+#include "conf.h"
 
 /* pam data: the session id (a string) for close_session */
 #define DATA_SESSION "pam_nhiacct.session"
@@ -181,7 +184,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out;
 	if ((r = session_of_vendor(&p)) != PAM_SUCCESS)
 		goto out;
-	(void)nhi_conf_host(&p.conf);   /* for the records' NHIACCT_HOST */
+	(void)nhi_conf_settle_host(&p.conf);    /* for the records' NHIACCT_HOST */
 	if (pam_get_data(pamh, DATA_GRANT, &data) != PAM_SUCCESS || data == NULL) {
 		/* account ran in another process: decide again (it records) */
 		if ((r = nhi_pam_decide(&p, false, &own)) != PAM_SUCCESS)
@@ -217,7 +220,7 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		r = PAM_IGNORE;         /* no session was opened by us */
 		goto out;
 	}
-	(void)nhi_conf_host(&p.conf);
+	(void)nhi_conf_settle_host(&p.conf);
 	opening_of(&p, &o);
 	e = nhi_session_close(&p.conf, &o, data, err, sizeof(err));
 	if (e < 0 && e != -ENOENT)

@@ -32,17 +32,23 @@ fetch(const struct nhi_conf *c, const char *id, json_t **doc, char *err, size_t 
 }
 
 static int
-lookup(const struct nhi_conf *c, const char *user, const char *host, json_t **docs,
-       char *err, size_t errsz)
+lookup(const struct nhi_conf *c, const char *user, const char *host,
+       nhi_candidate_fn each, void *ud, char *err, size_t errsz)
 {
+	json_t *doc;
+	size_t i;
+	int r = 0;
+
 	(void)c, (void)user, (void)host;
-	*docs = NULL;
 	if (answer == NULL) {
 		snprintf(err, errsz, "fuzz backend: no answer");
 		return -EIO;
 	}
-	*docs = json_incref(answer);
-	return 0;
+	json_array_foreach(answer, i, doc) {
+		if ((r = each(doc, ud)) < 0)
+			break;
+	}
+	return r;
 }
 
 static const struct nhi_backend_ops ops = {

@@ -111,13 +111,15 @@ expect(json_t *docs, enum nhi_reason *reason, int64_t *not_after)
 		enum nhi_reason why;
 		char err[256];
 
-		if (i >= NHI_CANDIDATES_MAX)
-			break;
+		/* a candidate that cannot be mapped, or does not name this
+		 * account and host, is not one */
 		if (nhi_ticket_from_json(&conf, doc, NULL, &t, err, sizeof(err)) < 0 ||
-		    t.id == NULL)
-			why = NHI_DENY_MALFORMED;
-		else
-			why = nhi_decide(&conf, &t, &login, NOW, NULL, NULL);
+		    t.id == NULL || !nhi_ticket_has_account(&t, login.user) ||
+		    !nhi_ticket_matches_host(&t, login.host)) {
+			nhi_ticket_free(&t);
+			continue;
+		}
+		why = nhi_decide(&conf, &t, &login, NOW, NULL, NULL);
 		if (why == NHI_GRANT) {
 			if (*reason != NHI_GRANT || t.not_after > *not_after)
 				*not_after = t.not_after;

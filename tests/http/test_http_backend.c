@@ -182,6 +182,13 @@ fetch(const struct nhi_conf *c, const char *id, json_t **doc)
 	return r;
 }
 
+/* Collects the candidates of a lookup into an array. */
+static int
+collect(json_t *doc, void *ud)
+{
+	return json_array_append(ud, doc) == 0 ? 0 : -ENOMEM;
+}
+
 static int
 lookup(const struct nhi_conf *c, const char *user, const char *host, json_t **docs)
 {
@@ -189,8 +196,13 @@ lookup(const struct nhi_conf *c, const char *user, const char *host, json_t **do
 
 	memset(err, 'X', sizeof(err) - 1);
 	err[sizeof(err) - 1] = '\0';
-	*docs = (json_t *)&err;
-	r = ops->lookup(c, user, host, docs, err, sizeof(err));
+	*docs = json_array();
+	assert_non_null(*docs);
+	r = ops->lookup(c, user, host, collect, *docs, err, sizeof(err));
+	if (r != 0) {
+		json_decref(*docs);
+		*docs = NULL;
+	}
 	check_answer(r, *docs);
 	if (r == 0)
 		assert_true(json_is_array(*docs));

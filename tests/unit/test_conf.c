@@ -108,7 +108,7 @@ test_defaults_section_5(void **state)
 	/* vendor_groups, vendor_users: (empty) */
 	assert_int_equal(c.vendor_groups.n, 0);
 	assert_int_equal(c.vendor_users.n, 0);
-	/* host: FQDN, i.e. not set: resolved by nhi_conf_host() */
+	/* host: FQDN, i.e. not set: settled by nhi_conf_settle_host() */
 	assert_null(c.host);
 	/* backend: file */
 	assert_int_equal(c.backend, NHI_BACKEND_FILE);
@@ -609,7 +609,8 @@ test_host_from_conf(void **state)
 	(void)state;
 	assert_int_equal(nhi_conf_init(&c), 0);
 	assert_int_equal(nhi_conf_set(&c, "host", "jump1.example.com", NULL, 0), 0);
-	assert_string_equal(nhi_conf_host(&c), "jump1.example.com");
+	assert_int_equal(nhi_conf_settle_host(&c), 0);
+	assert_string_equal(c.host, "jump1.example.com");
 	nhi_conf_free(&c);
 }
 

@@ -146,7 +146,12 @@ evaluate(struct nhi_conf *c, const char *id, struct nhi_result *r)
 {
 	char shown[128];
 
-	nhi_evaluate(c, &vendor1, id, NOW, r);
+	struct nhi_login l = vendor1;
+
+	/* the front-end's step: this host's name, settled before deciding */
+	assert_int_equal(nhi_conf_settle_host(c), 0);
+	l.host = c->host;
+	nhi_evaluate(c, &l, id, NOW, r);
 	print_message("  %s -> %s%s%s\n", id ? nhi_escape(shown, sizeof(shown), id) : "(lookup)",
 		      nhi_reason_name(r->reason),
 		      r->detail[0] ? ": " : "", r->detail);
@@ -692,7 +697,10 @@ test_lookup_skips_json_that_is_not_an_object(void **state)
 		signal(SIGFPE, SIG_DFL);
 		signal(SIGABRT, SIG_DFL);
 		conf_for(&c, dir);
-		nhi_evaluate(&c, &vendor1, NULL, NOW, &r);
+		struct nhi_login l = vendor1;
+
+		l.host = c.host;
+		nhi_evaluate(&c, &l, NULL, NOW, &r);
 		ok = r.reason == NHI_GRANT && r.ticket_id && strcmp(r.ticket_id, "B-GOOD") == 0;
 		_exit(ok ? 0 : 1);
 	}

@@ -317,10 +317,52 @@ test_escape_c1_and_bidi_controls(void **state)
 	assert_string_equal(out, "a\\xc2\\x9b31mb\\xe2\\x80\\xaec\xc3\xa9");
 }
 
+/* ---- character sets (text.c) ------------------------------------------- */
+
+static void
+test_str_in_set(void **state)
+{
+	static const struct { const char *s; size_t min, max; const char *set; bool ok; } rows[] = {
+		{ "CHG-1042", 1, 64, NHI_CS_ALNUM "._-", true },
+		{ "", 1, 64, NHI_CS_ALNUM "._-", false },
+		{ "CHG 1042", 1, 64, NHI_CS_ALNUM "._-", false },
+		{ "../etc", 1, 64, NHI_CS_ALNUM "._-", false },
+		{ "a/b", 1, 64, NHI_CS_ALNUM "._-", false },
+		{ "0123456789abcdef0123456789abcdef", 32, 32, NHI_CS_HEX_LOWER, true },
+		{ "0123456789ABCDEF0123456789abcdef", 32, 32, NHI_CS_HEX_LOWER, false },
+		{ "0123456789abcdef", 32, 32, NHI_CS_HEX_LOWER, false },
+		{ "aaaaa", 1, 4, "a", false },
+		{ "caf\xc3\xa9", 1, 64, NHI_CS_ALNUM, false },
+		{ NULL, 0, 64, NHI_CS_ALNUM, false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		assert_int_equal(nhi_str_in_set(rows[i].s, rows[i].min, rows[i].max, rows[i].set),
+				 rows[i].ok);
+}
+
+static void
+test_text_visible(void **state)
+{
+	(void)state;
+	assert_true(nhi_text_visible("abc-DEF_1.2~!", 13, true));
+	assert_false(nhi_text_visible("a b", 3, false));
+	assert_false(nhi_text_visible("a\tb", 3, false));
+	assert_false(nhi_text_visible("a\nb", 3, false));
+	assert_false(nhi_text_visible("a\x7f", 2, false));
+	assert_false(nhi_text_visible("a\0b", 3, false));       /* a NUL inside */
+	assert_true(nhi_text_visible("caf\xc3\xa9", 5, false));
+	assert_false(nhi_text_visible("caf\xc3\xa9", 5, true)); /* a token is ASCII */
+	assert_true(nhi_text_visible("", 0, true));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_str_in_set),
+		cmocka_unit_test(test_text_visible),
 		cmocka_unit_test(test_escape_c1_and_bidi_controls),
 		cmocka_unit_test(test_escape_plain_text_unchanged),
 		cmocka_unit_test(test_escape_newline),

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Times and durations: RFC 3339 and Unix seconds in tickets, spans in the
+ * configuration, and the systemd.time(7) forms the command accepts.
+ */
+#ifndef NHI_TIMEUTIL_H
+#define NHI_TIMEUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* RFC 3339 ("2026-11-22T09:00:00Z", "...+02:00", fractions ignored) or
+ * integer Unix seconds as a string.  Years 1970..9999.  -EINVAL if bad. */
+int nhi_parse_time(const char *s, int64_t *out);
+/* "2026-11-22T09:00:00Z" into buf (>= NHI_TIME_BUF).  Returns buf. */
+#define NHI_TIME_BUF 32
+char *nhi_format_time(int64_t t, char *buf, size_t bufsz);
+/* "90", "90s", "15m", "8h", "1d" -> seconds in [0, 100 years]; -EINVAL/-ERANGE. */
+int nhi_parse_duration(const char *s, int64_t *out);
+/* "2h 5m", "59s", "1d 3h": for people; into buf. Returns buf. */
+char *nhi_format_duration(int64_t secs, char *buf, size_t bufsz);
+
+#endif
