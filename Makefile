@@ -188,7 +188,8 @@ clean:
 # libpam under pam_wrapper).  Not named test_*: their run.sh sets them up.
 # The fuzz targets (clang) are built by tests/fuzz/run.sh into $(BUILD)-fuzz,
 # the sanitizer build by tests/asan/run.sh into $(BUILD)-asan.
-TEST_DRIVERS = $(BUILD)/tests/pamrun $(BUILD)/tests/storm $(BUILD)/tests/cycles
+TEST_DRIVERS = $(BUILD)/tests/pamrun $(BUILD)/tests/storm $(BUILD)/tests/cycles \
+	       $(BUILD)/tests/conf_keys
 
 $(BUILD)/tests/pamrun: tests/matrix/pamrun.c tests/matrix/pamlogin.h
 	@mkdir -p $(dir $@)
@@ -204,6 +205,11 @@ $(BUILD)/tests/cycles: tests/valgrind/cycles.c tests/matrix/pamlogin.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/matrix $(LDFLAGS_ALL) -o $@ $< \
 		-Wl,--no-as-needed $(CORE_LIBS) -Wl,--as-needed $(PAM_LIBS)
+
+# the configuration keys as the core's table has them (tests/docs)
+$(BUILD)/tests/conf_keys: tests/docs/conf_keys.c $(CORE_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(CORE_A) $(CORE_LIBS)
 
 .PHONY: test-drivers
 test-drivers: $(TEST_DRIVERS)

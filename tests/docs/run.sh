@@ -30,13 +30,14 @@ for tool in mandoc journalctl python3; do
 	fi
 done
 
-# The contract: design.md section 5 (keys), section 4 (reason codes),
-# section 7 (MESSAGE_IDs).
-KEYS="vendor_groups vendor_users host backend ticket_dir url lookup_url
-token_file ca_file timeout proxy approved_states approvers max_window
-clock_skew lookup prompt audit state_dir recheck warn_before field_id
-field_state field_requester field_approver field_hosts field_accounts
-field_not_before field_not_after field_purpose"
+# The keys: the core's table (lib/conf.c), the one list of them.
+BUILD=${1:-build}
+[ -x "$BUILD/tests/conf_keys" ] || { echo "FAIL: $BUILD/tests/conf_keys not built (make test-drivers)"; exit 1; }
+"$BUILD/tests/conf_keys" >"${TMPDIR:-/tmp}/nhi-conf-keys.$$" || exit 1
+KEYS=$(cut -f1 "${TMPDIR:-/tmp}/nhi-conf-keys.$$")
+KEYTABLE=$(cat "${TMPDIR:-/tmp}/nhi-conf-keys.$$")
+rm -f "${TMPDIR:-/tmp}/nhi-conf-keys.$$"
+# design.md section 4 (reason codes), section 7 (MESSAGE_IDs).
 REASONS="no_ticket bad_ticket_id not_found backend_error malformed not_approved
 no_approver self_approved approver_not_allowed account_out_of_scope
 host_out_of_scope no_time_limit not_yet_valid expired window_too_long
@@ -112,6 +113,33 @@ for k in $KEYS; do
 done
 [ -z "$missing" ] && pass "every key is in conf/nhiacct.conf" ||
 	fail "keys missing from conf/nhiacct.conf:$missing"
+
+# Every default, as the table has it, is the one conf/nhiacct.conf shows
+# ("# key = default") and the one nhiacct.conf(5) names in the key's entry.
+python3 - "$conf/nhiacct.conf" "$man/nhiacct.conf.5" "$KEYTABLE" <<'EOF' || failed=1
+import re, sys
+conf, page, table = open(sys.argv[1]).read(), open(sys.argv[2]).read(), sys.argv[3]
+ok = True
+for row in table.splitlines():
+    name, typ, default = row.split('\t')
+    if default in ('-', ''):
+        continue
+    m = re.search(r'^#\s?%s\s*=\s*(.*)$' % name, conf, re.M)
+    if not m or m.group(1).strip() != default:
+        print('FAIL: conf/nhiacct.conf: "# %s = %s" expected, found %r'
+              % (name, default, m.group(1) if m else None))
+        ok = False
+    e = re.search(r'^\.It Cm %s( [^\n]*)?$(.*?)(?=^\.It Cm |^\.El)' % name, page, re.M | re.S)
+    words = default.split()
+    if not e or not all(re.search(r'(^|[\s"])%s([\s".,)]|$)' % re.escape(w), e.group(2), re.M)
+                        for w in words):
+        print('FAIL: nhiacct.conf(5): the entry of %s does not name its default %r'
+              % (name, default))
+        ok = False
+if ok:
+    print('ok: every default of the key table is the one conf/nhiacct.conf and nhiacct.conf(5) show')
+sys.exit(0 if ok else 1)
+EOF
 
 # Every key named in a conf/ file (active, or commented out as "# key = ...")
 # is a real key, documented in nhiacct.conf(5).  Active lines must be valid.
