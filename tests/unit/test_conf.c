@@ -836,6 +836,33 @@ test_load_missing_file_error(void **state)
 	nhi_conf_free(&c);
 }
 
+/*
+ * The configuration is read like every file the module trusts: a symbolic
+ * link is refused (whoever can point it elsewhere chooses the policy), and
+ * so is anything but a regular file: a FIFO used to hang the login forever
+ * in open(2).
+ */
+static void
+test_load_symlink_and_fifo_refused(void **state)
+{
+	char link[256], fifo[256], err[512] = "";
+	const char *target = write_file("target.conf", "vendor_users = vendor1\n");
+	struct nhi_conf c;
+
+	(void)state;
+	snprintf(link, sizeof(link), "%s/link.conf", tmpdir);
+	assert_int_equal(symlink(target, link), 0);
+	conf_init(&c);
+	assert_int_equal(nhi_conf_load(&c, link, err, sizeof(err)), -ELOOP);
+	assert_non_null(strstr(err, "symbolic link"));
+	assert_int_equal(c.vendor_users.n, 0);
+	snprintf(fifo, sizeof(fifo), "%s/fifo.conf", tmpdir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(nhi_conf_load(&c, fifo, err, sizeof(err)), -EPERM);
+	assert_non_null(strstr(err, "not a regular file"));
+	nhi_conf_free(&c);
+}
+
 static void
 test_load_backend_http_without_url(void **state)
 {
@@ -1016,6 +1043,7 @@ main(void)
 		cmocka_unit_test(test_load_nul_byte_rejected),
 		cmocka_unit_test(test_load_file_too_large),
 		cmocka_unit_test(test_load_missing_file_error),
+		cmocka_unit_test(test_load_symlink_and_fifo_refused),
 		cmocka_unit_test(test_load_backend_http_without_url),
 		cmocka_unit_test(test_perms_root_owned_0600_and_0644_accepted),
 		cmocka_unit_test(test_perms_group_writable_0664_refused),
