@@ -56,6 +56,8 @@ MODULE_SRC = $(wildcard pam_module/*.c)
 MODULE_OBJ = $(MODULE_SRC:%.c=$(BUILD)/%.o)
 HELPER_SRC = $(wildcard helper/*.c)
 HELPER_OBJ = $(HELPER_SRC:%.c=$(BUILD)/%.o)
+# the command's parts without main(), for the unit tests of its output
+CMD_A    = $(BUILD)/libnhicmd.a
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -92,14 +94,19 @@ $(HTTP_SO): $(BUILD)/lib/backend_http.o $(HTTP_SHARED) lib/backend_http.map
 		-Wl,--no-undefined -o $@ $(BUILD)/lib/backend_http.o $(HTTP_SHARED) \
 		$(CURL_LIBS) $(CORE_LIBS)
 
+$(CMD_A): $(filter-out $(BUILD)/helper/nhiacct.o,$(HELPER_OBJ))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
 $(HELPER): $(HELPER_OBJ) $(CORE_A)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(HELPER_OBJ) $(CORE_A) $(CORE_LIBS) $(PAM_LIBS)
 
-# Unit tests: one cmocka binary per tests/unit/test_*.c, linked to the core.
-$(BUILD)/tests/%: tests/unit/%.c $(CORE_A)
+# Unit tests: one cmocka binary per tests/unit/test_*.c, linked to the core
+# (and to the command's parts, whose output some of them test).
+$(BUILD)/tests/%: tests/unit/%.c $(CORE_A) $(CMD_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes $(LDFLAGS_ALL) -o $@ $< $(CORE_A) \
-		$(CORE_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(CFLAGS_ALL) -Ihelper -Wno-missing-prototypes $(LDFLAGS_ALL) -o $@ $< $(CMD_A) \
+		$(CORE_A) $(CORE_LIBS) $(CMOCKA_LIBS)
 
 $(BUILD)/tests/test_pam: tests/pam/test_pam.c $(CORE_A)
 	@mkdir -p $(dir $@)

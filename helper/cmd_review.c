@@ -17,6 +17,8 @@
 
 #include "cmd.h"
 #include "review.h"
+#include "review_print.h"
+#include "timeutil.h"
 #include "audit.h"
 #include "ticket.h"
 
@@ -439,11 +441,11 @@ parse_opts(int argc, char **argv, struct review_opts *o)
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-	if (since && (r = nhi_review_parse_time(since, now, o->utc, &o->since)) < 0) {
+	if (since && (r = nhi_parse_when(since, now, o->utc, &o->since)) < 0) {
 		fprintf(stderr, "nhiacct review: --since: cannot read '%s' as a time\n", since);
 		return r;
 	}
-	if (until && (r = nhi_review_parse_time(until, now, o->utc, &o->until)) < 0) {
+	if (until && (r = nhi_parse_when(until, now, o->utc, &o->until)) < 0) {
 		fprintf(stderr, "nhiacct review: --until: cannot read '%s' as a time\n", until);
 		return r;
 	}
@@ -494,8 +496,8 @@ cmd_review(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	nhi_review_finish(&rv);
-	r = o.json ? nhi_review_print_json(&rv, stdout)
-		   : nhi_review_print_table(&rv, stdout, o.utc);
+	r = o.json ? review_print_json(&rv, stdout)
+		   : review_print_table(&rv, stdout, o.utc);
 	if (r < 0) {
 		fprintf(stderr, "nhiacct review: writing the output: %s\n", strerror(-r));
 		goto out;

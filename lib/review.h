@@ -11,9 +11,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
-#include <jansson.h>
+
 
 #include "audit.h"
 
@@ -119,28 +118,6 @@ bool nhi_review_session_incomplete(const struct nhi_review_session *s);
 /* Derives durations and sorts rows by time.  Call once, before output. */
 void nhi_review_finish(struct nhi_review *rv);
 
-/* One row as JSON with the stable keys of nhiacct(8).  Caller json_decref()s;
- * NULL on allocation failure. */
-json_t *nhi_review_session_json(const struct nhi_review_session *s);
-json_t *nhi_review_denial_json(const struct nhi_review_denial *d);
 
-/* JSON lines: sessions, then denials.  0 or -EIO. */
-int nhi_review_print_json(const struct nhi_review *rv, FILE *out);
-
-/* Aligned tables for people: values escaped, times local or UTC.  0 or -EIO. */
-int nhi_review_print_table(const struct nhi_review *rv, FILE *out, bool utc);
-
-/*
- * Parses a --since/--until argument into Unix microseconds:
- *   "now", "today", "yesterday", "tomorrow" (midnight),
- *   "-2h", "-30m", "-1d", "+1h", "-90" (seconds) relative to now,
- *   "YYYY-MM-DD", "YYYY-MM-DD HH:MM", "YYYY-MM-DD HH:MM:SS" (a 'T' may
- *     replace the blank), optionally followed by "Z", " UTC" or a numeric
- *     offset "+HH:MM"; without one the time is local, or UTC when utc is set,
- *   "@UNIX" seconds, with up to six decimals.
- * Pure but for the local time zone (TZ, through mktime/localtime_r) when
- * utc is false.  -EINVAL on anything else, -ERANGE outside years 1970..9999.
- */
-int nhi_review_parse_time(const char *s, int64_t now_usec, bool utc, int64_t *out_usec);
 
 #endif

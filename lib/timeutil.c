@@ -15,6 +15,8 @@
 
 #define YEAR_MIN 1970
 #define YEAR_MAX 9999
+#define USEC_PER_SEC INT64_C(1000000)
+#define UNIX_MAX INT64_C(253402300799)    /* 9999-12-31T23:59:59Z */
 #define DURATION_MAX ((int64_t)100 * 366 * 86400)
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
@@ -33,6 +35,14 @@ static bool
 is_leap(int y)
 {
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int
+month_days(int y, int m)
+{
+	static const int d[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	return m == 2 && is_leap(y) ? 29 : d[m - 1];
 }
 
 /* Reads exactly n digits at *p into *out; advances *p. */
@@ -76,7 +86,6 @@ parse_unix(const char *s, int64_t *out)
 int
 nhi_parse_time(const char *s, int64_t *out)
 {
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	int Y, M, D, h, m, sec, oh = 0, om = 0, sign = 0;
 	const char *p = s;
 	int64_t t;
@@ -121,7 +130,7 @@ nhi_parse_time(const char *s, int64_t *out)
 	if (*p != '\0')
 		return -EINVAL;
 	if (Y < YEAR_MIN || Y > YEAR_MAX || M < 1 || M > 12 || D < 1 ||
-	    D > mdays[M - 1] + (M == 2 && is_leap(Y)) || h > 23 || m > 59 || sec > 60)
+	    D > month_days(Y, M) || h > 23 || m > 59 || sec > 60)
 		return -EINVAL;
 	if (sec == 60)                  /* a leap second counts as its last second */
 		sec = 59;
@@ -196,4 +205,183 @@ nhi_format_duration(int64_t secs, char *buf, size_t bufsz)
 	else
 		snprintf(buf, bufsz, "%" PRId64 "s", s);
 	return buf;
+}
+
+/* ---- --since / --until: the systemd.time(7) forms the command takes ---- */
+
+
+
+
+
+/* Local midnight of today + days_off, via the C library's zone rules. */
+static int
+local_midnight(int64_t now, int days_off, bool utc, int64_t *out)
+{
+	time_t t = (time_t)now;
+	struct tm tm;
+
+	if (utc) {
+		*out = (now / 86400 + days_off) * 86400;       /* now >= 0 */
+		return 0;
+	}
+	if (!localtime_r(&t, &tm))
+		return -ERANGE;
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_mday += days_off;
+	tm.tm_isdst = -1;
+	t = mktime(&tm);
+	if (t == (time_t)-1)
+		return -ERANGE;
+	*out = t;
+	return 0;
+}
+
+static int
+parse_unix_usec(const char *s, int64_t *out)
+{
+	int64_t sec = 0, frac = 0, scale = USEC_PER_SEC;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		sec = sec * 10 + (*p - '0');
+		if (sec > UNIX_MAX)
+			return -ERANGE;
+	}
+	if (*p == '.') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		for (; *p >= '0' && *p <= '9'; p++) {
+			if (scale == 1)
+				return -EINVAL;    /* more than microseconds */
+			scale /= 10;
+			frac += (*p - '0') * scale;
+		}
+	}
+	if (*p)
+		return -EINVAL;
+	*out = sec * USEC_PER_SEC + frac;
+	return 0;
+}
+
+/* "", "Z", "UTC", " UTC", "+HH:MM", "-HHMM": *zoned tells whether a zone
+ * was given, *off its offset east of UTC in seconds. */
+static int
+parse_zone(const char *p, bool *zoned, int64_t *off)
+{
+	int hh, mm, sign;
+
+	*zoned = false;
+	*off = 0;
+	if (!*p)
+		return 0;
+	if (*p == ' ' && !*++p)
+		return -EINVAL;
+	if (strcmp(p, "Z") == 0 || strcmp(p, "UTC") == 0) {
+		*zoned = true;
+		return 0;
+	}
+	if (*p != '+' && *p != '-')
+		return -EINVAL;
+	sign = *p++ == '-' ? -1 : 1;
+	if (!digits(&p, 2, &hh))
+		return -EINVAL;
+	if (*p == ':')
+		p++;
+	if (!digits(&p, 2, &mm) || *p || hh > 23 || mm > 59)
+		return -EINVAL;
+	*zoned = true;
+	*off = sign * (hh * 3600 + mm * 60);
+	return 0;
+}
+
+static int
+parse_date(const char *s, bool utc, int64_t *out)
+{
+	int y, mo, d, h = 0, mi = 0, se = 0;
+	const char *p = s;
+	bool zoned;
+	int64_t off, t;
+	int r;
+
+	if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
+	    !digits(&p, 2, &d))
+		return -EINVAL;
+	if ((*p == ' ' || *p == 'T') && p[1] >= '0' && p[1] <= '9') {
+		p++;
+		if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi))
+			return -EINVAL;
+		if (*p == ':') {
+			p++;
+			if (!digits(&p, 2, &se))
+				return -EINVAL;
+		}
+	}
+	r = parse_zone(p, &zoned, &off);
+	if (r < 0)
+		return r;
+	if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || se > 60)
+		return -EINVAL;
+	if (y < 1970 || y > 9999)
+		return -ERANGE;
+	if (d > month_days(y, mo))
+		return -EINVAL;
+	if (zoned || utc) {
+		t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
+	} else {
+		struct tm tm = {
+			.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
+			.tm_hour = h, .tm_min = mi, .tm_sec = se, .tm_isdst = -1,
+		};
+		time_t tt = mktime(&tm);
+
+		if (tt == (time_t)-1)   /* also 1969-12-31T23:59:59Z: out of range */
+			return -ERANGE;
+		t = tt;
+	}
+	if (t < 0 || t > UNIX_MAX)
+		return -ERANGE;
+	*out = t;
+	return 0;
+}
+
+int
+nhi_parse_when(const char *s, int64_t now_usec, bool utc, int64_t *out_usec)
+{
+	int64_t now = now_usec / USEC_PER_SEC, t = 0, dur;
+	int r;
+
+	if (!s || !*s)
+		return -EINVAL;
+	if (strcmp(s, "now") == 0) {
+		*out_usec = now_usec;
+		return 0;
+	}
+	if (strcmp(s, "today") == 0)
+		r = local_midnight(now, 0, utc, &t);
+	else if (strcmp(s, "yesterday") == 0)
+		r = local_midnight(now, -1, utc, &t);
+	else if (strcmp(s, "tomorrow") == 0)
+		r = local_midnight(now, 1, utc, &t);
+	else if (s[0] == '@')
+		return parse_unix_usec(s + 1, out_usec);
+	else if (s[0] == '-' || s[0] == '+') {
+		r = nhi_parse_duration(s + 1, &dur);
+		if (r < 0)
+			return r == -ERANGE ? r : -EINVAL;
+		t = s[0] == '-' ? now_usec - dur * USEC_PER_SEC : now_usec + dur * USEC_PER_SEC;
+		if (t < 0 || t > UNIX_MAX * USEC_PER_SEC)
+			return -ERANGE;
+		*out_usec = t;
+		return 0;
+	} else
+		r = parse_date(s, utc, &t);
+	if (r < 0)
+		return r;
+	if (t < 0 || t > UNIX_MAX)
+		return -ERANGE;
+	*out_usec = t * USEC_PER_SEC;
+	return 0;
 }

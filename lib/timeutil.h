@@ -21,4 +21,17 @@ int nhi_parse_duration(const char *s, int64_t *out);
 /* "2h 5m", "59s", "1d 3h": for people; into buf. Returns buf. */
 char *nhi_format_duration(int64_t secs, char *buf, size_t bufsz);
 
+/*
+ * Parses a --since/--until argument into Unix microseconds:
+ *   "now", "today", "yesterday", "tomorrow" (midnight),
+ *   "-2h", "-30m", "-1d", "+1h", "-90" (seconds) relative to now,
+ *   "YYYY-MM-DD", "YYYY-MM-DD HH:MM", "YYYY-MM-DD HH:MM:SS" (a 'T' may
+ *     replace the blank), optionally followed by "Z", " UTC" or a numeric
+ *     offset "+HH:MM"; without one the time is local, or UTC when utc is set,
+ *   "@UNIX" seconds, with up to six decimals.
+ * Pure but for the local time zone (TZ, through mktime/localtime_r) when
+ * utc is false.  -EINVAL on anything else, -ERANGE outside years 1970..9999.
+ */
+int nhi_parse_when(const char *s, int64_t now_usec, bool utc, int64_t *out_usec);
+
 #endif

@@ -33,6 +33,20 @@ assert_eq "nhi_backend_http_ops " "$exports" "symbols exported by nhiacct_http.s
 assert_match 'libcurl' "$(readelf -d "$B/nhiacct_http.so" | grep NEEDED)" "nhiacct_http.so NEEDED"
 note "nhiacct_http.so exports only its ops table"
 
+# The layering (README "Layout"): the policy is pure, and knows no JSON;
+# the core knows no front-end; no file name is both in lib/ and helper/.
+cpp_of() { ${CC:-cc} -E -D_GNU_SOURCE -Ilib $(pkg-config --cflags jansson libsystemd 2>/dev/null) "$1"; }
+cpp_of lib/policy.c | grep -q 'jansson\.h' && fail "lib/policy.c pulls in jansson.h"
+for f in lib/*.c lib/*.h; do
+	grep -Eq '#include "(\.\./)?(helper|pam_module)/|#include "(cmd|pam_common|review_print)\.h"' "$f" &&
+		fail "$f includes a front-end header"
+	grep -Eq 'sd_notify|\bprintf\(|\bstdout\b' "$f" && fail "$f talks to the terminal or the service manager"
+done
+for f in helper/*.c; do
+	[ -e "lib/$(basename "$f")" ] && fail "$(basename "$f") is in both lib/ and helper/"
+done
+note "policy.c without jansson.h; lib/ includes no front-end header, prints nothing"
+
 # Hardening: full RELRO and BIND_NOW, a stack protector, no executable stack.
 for o in pam_nhiacct.so nhiacct nhiacct_http.so; do
 	d=$(readelf -d "$B/$o")

@@ -16,6 +16,8 @@
 #include <cmocka.h>
 
 #include "review.h"
+#include "review_print.h"
+#include "timeutil.h"
 
 #define S(x) ((int64_t)(x) * INT64_C(1000000))
 
@@ -30,14 +32,14 @@ static int64_t parse_ok(const char *s, bool utc)
 {
 	int64_t t = -1;
 
-	assert_int_equal(nhi_review_parse_time(s, NOW, utc, &t), 0);
+	assert_int_equal(nhi_parse_when(s, NOW, utc, &t), 0);
 	return t;
 }
 
 static int parse_err(const char *s)
 {
 	int64_t t = 42;
-	int r = nhi_review_parse_time(s, NOW, true, &t);
+	int r = nhi_parse_when(s, NOW, true, &t);
 
 	assert_int_equal(t, 42);  /* untouched on error */
 	return r;
@@ -102,9 +104,9 @@ static void test_parse_local(void **state)
 	{
 		int64_t t, now = S(1793008800);        /* 2026-10-26T10:00:00Z */
 
-		assert_int_equal(nhi_review_parse_time("today", now, false, &t), 0);
+		assert_int_equal(nhi_parse_when("today", now, false, &t), 0);
 		assert_int_equal(t, S(1792969200));      /* 2026-10-26T00:00+01:00 */
-		assert_int_equal(nhi_review_parse_time("yesterday", now, false, &t), 0);
+		assert_int_equal(nhi_parse_when("yesterday", now, false, &t), 0);
 		assert_int_equal(t, S(1792969200 - 25 * 3600));
 	}
 	setenv("TZ", "UTC0", 1);
@@ -532,7 +534,7 @@ static void test_json_session(void **state)
 	add(rv, ev(NHI_EV_OPEN, T0, "s0", "vendor2", "CHG-2"));
 	nhi_review_finish(rv);
 
-	s = json_text(nhi_review_session_json(&rv->sessions[1]));
+	s = json_text(review_session_json(&rv->sessions[1]));
 	assert_string_equal(s,
 		"{\"type\":\"session\",\"session\":\"s1\",\"user\":\"vendor1\","
 		"\"host\":\"jump1\",\"rhost\":\"192.0.2.7\",\"service\":\"sshd\","
@@ -541,7 +543,7 @@ static void test_json_session(void **state)
 		"\"ended\":\"2026-11-22T10:00:00Z\",\"end\":\"revoked-withdrawn\","
 		"\"reason\":\"withdrawn\",\"duration\":3599}");
 	free(s);
-	s = json_text(nhi_review_session_json(&rv->sessions[0]));
+	s = json_text(review_session_json(&rv->sessions[0]));
 	assert_string_equal(s,
 		"{\"type\":\"session\",\"session\":\"s0\",\"user\":\"vendor2\","
 		"\"host\":\"jump1\",\"rhost\":\"192.0.2.7\",\"service\":\"sshd\","
@@ -564,7 +566,7 @@ static void test_json_denial_and_bad_utf8(void **state)
 	e.rhost = NULL;
 	add(rv, e);
 	nhi_review_finish(rv);
-	s = json_text(nhi_review_denial_json(&rv->denials[0]));
+	s = json_text(review_denial_json(&rv->denials[0]));
 	assert_string_equal(s,
 		"{\"type\":\"denial\",\"time\":\"2026-11-22T00:00:01Z\","
 		"\"user\":\"vendor\\\\xff\",\"host\":\"jump1\",\"rhost\":null,"
@@ -581,9 +583,9 @@ static char *capture(const struct nhi_review *rv, bool json)
 
 	assert_non_null(f);
 	if (json)
-		assert_int_equal(nhi_review_print_json(rv, f), 0);
+		assert_int_equal(review_print_json(rv, f), 0);
 	else
-		assert_int_equal(nhi_review_print_table(rv, f, true), 0);
+		assert_int_equal(review_print_table(rv, f, true), 0);
 	fclose(f);
 	return buf;
 }
