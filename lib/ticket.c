@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Ticket documents: parsing (bounded), RFC 6901 JSON Pointers, and the field
- * map that turns any ticket system's document into a struct nhi_ticket.
+ * Tickets: the id syntax, and the field map that turns any ticket system's
+ * document into a struct nhi_ticket (parsing and pointers are json.c's).
  * Everything here is untrusted input: types are checked, lengths bounded,
  * and anything unexpected is "malformed" rather than guessed at.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,23 +56,63 @@ dup_string(json_t *v, size_t max, char **out)
 	return 0;
 }
 
-#define MAPERR(...) do { if (err) snprintf(err, errsz, __VA_ARGS__); r = -EBADMSG; goto out; } while (0)
+static int malformed(char *err, size_t errsz, enum nhi_field f, const struct nhi_conf *c,
+		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* err = "field_x (/pointer): what" (or just "what" when f is NHI_FIELD_MAX),
+ * and -EBADMSG: the ticket is malformed. */
+static int
+malformed(char *err, size_t errsz, enum nhi_field f, const struct nhi_conf *c,
+	  const char *fmt, ...)
+{
+	va_list ap;
+	int n = 0;
+
+	if (err == NULL || errsz == 0)
+		return -EBADMSG;
+	if (f < NHI_FIELD_MAX)
+		n = snprintf(err, errsz, "%s (%s): ", nhi_field_key(f), c->field[f]);
+	if (n >= 0 && (size_t)n < errsz) {
+		va_start(ap, fmt);
+		vsnprintf(err + n, errsz - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return -EBADMSG;
+}
 
 static int
 map_string(const struct nhi_conf *c, json_t *doc, enum nhi_field f, size_t max,
 	   char **out, char *err, size_t errsz)
 {
 	json_t *v = nhi_json_pointer(doc, c->field[f]);
-	int r = 0;
+	int r;
 
 	if (v == NULL || json_is_null(v))
 		return 0;
 	if (!json_is_string(v))
-		MAPERR("%s (%s): expected a string", nhi_field_key(f), c->field[f]);
+		return malformed(err, errsz, f, c, "expected a string");
 	if ((r = dup_string(v, max, out)) == -EBADMSG)
-		MAPERR("%s (%s): string too long or with a NUL byte", nhi_field_key(f),
-		       c->field[f]);
-out:
+		return malformed(err, errsz, f, c, "string too long or with a NUL byte");
+	return r;
+}
+
+/* One string of comma- or blank-separated words into out. */
+static int
+map_words(const struct nhi_conf *c, json_t *v, enum nhi_field f, struct nhi_strv *out,
+	  char *err, size_t errsz)
+{
+	char *s = NULL;
+	int r;
+
+	if (dup_string(v, PURPOSE_MAX, &s) < 0)
+		return malformed(err, errsz, f, c, "string too long or with a NUL byte");
+	for (char *p = s; *p; p++)
+		if (*p == ',')
+			*p = ' ';
+	r = nhi_strv_split(out, s);
+	free(s);
+	if (r == -E2BIG)
+		return malformed(err, errsz, f, c, "more than %d entries", NHI_LIST_MAX);
 	return r;
 }
 
@@ -82,45 +123,28 @@ map_list(const struct nhi_conf *c, json_t *doc, enum nhi_field f,
 {
 	json_t *v = nhi_json_pointer(doc, c->field[f]), *e;
 	size_t i;
-	int r = 0;
+	int r;
 
 	if (v == NULL || json_is_null(v))
 		return 0;
 	if (json_is_string(v)) {
-		char *s = NULL;
-
-		if ((r = dup_string(v, PURPOSE_MAX, &s)) < 0)
-			MAPERR("%s (%s): string too long or with a NUL byte",
-			       nhi_field_key(f), c->field[f]);
-		for (char *p = s; *p; p++)
-			if (*p == ',')
-				*p = ' ';
-		r = nhi_strv_split(out, s);
-		free(s);
-		if (r == -E2BIG)
-			MAPERR("%s (%s): more than %d entries", nhi_field_key(f),
-			       c->field[f], NHI_LIST_MAX);
-		if (r < 0)
-			goto out;
-		*present = true;
-		return 0;
+		if ((r = map_words(c, v, f, out, err, errsz)) == 0)
+			*present = true;
+		return r;
 	}
 	if (!json_is_array(v))
-		MAPERR("%s (%s): expected an array of strings", nhi_field_key(f), c->field[f]);
+		return malformed(err, errsz, f, c, "expected an array of strings");
 	if (json_array_size(v) > NHI_LIST_MAX)
-		MAPERR("%s (%s): more than %d entries", nhi_field_key(f), c->field[f],
-		       NHI_LIST_MAX);
+		return malformed(err, errsz, f, c, "more than %d entries", NHI_LIST_MAX);
 	json_array_foreach(v, i, e) {
 		if (!json_is_string(e) || json_string_length(e) > STR_MAX ||
 		    strlen(json_string_value(e)) != json_string_length(e))
-			MAPERR("%s (%s): entry %zu is not a short string", nhi_field_key(f),
-			       c->field[f], i);
+			return malformed(err, errsz, f, c, "entry %zu is not a short string", i);
 		if ((r = nhi_strv_push(out, json_string_value(e))) < 0)
-			goto out;
+			return r;
 	}
 	*present = true;
-out:
-	return r;
+	return 0;
 }
 
 static int
@@ -128,52 +152,53 @@ map_time(const struct nhi_conf *c, json_t *doc, enum nhi_field f, int64_t *out,
 	 bool *present, char *err, size_t errsz)
 {
 	json_t *v = nhi_json_pointer(doc, c->field[f]);
-	int r = 0;
 
 	if (v == NULL || json_is_null(v))
 		return 0;
 	if (json_is_integer(v)) {
 		json_int_t n = json_integer_value(v);
 		if (n < 0 || n > TIME_MAX)
-			MAPERR("%s (%s): %lld is out of range", nhi_field_key(f), c->field[f],
-			       (long long)n);
+			return malformed(err, errsz, f, c, "%lld is out of range", (long long)n);
 		*out = n;
 	} else if (json_is_string(v)) {
 		if (json_string_length(v) > 64 ||
 		    strlen(json_string_value(v)) != json_string_length(v) ||
 		    nhi_parse_time(json_string_value(v), out) < 0)
-			MAPERR("%s (%s): not an RFC 3339 time after 1970 or Unix seconds",
-			       nhi_field_key(f), c->field[f]);
+			return malformed(err, errsz, f, c,
+					 "not an RFC 3339 time after 1970 or Unix seconds");
 	} else {
-		MAPERR("%s (%s): expected a time (string or integer)", nhi_field_key(f),
-		       c->field[f]);
+		return malformed(err, errsz, f, c, "expected a time (string or integer)");
 	}
 	*present = true;
-out:
-	return r;
+	return 0;
 }
 
-int
-nhi_ticket_from_json(const struct nhi_conf *c, json_t *doc, const char *fallback_id,
-		     struct nhi_ticket *t, char *err, size_t errsz)
+/* The id: the document's, else fallback_id; it must keep the id syntax. */
+static int
+map_id(const struct nhi_conf *c, json_t *doc, const char *fallback_id,
+       struct nhi_ticket *t, char *err, size_t errsz)
 {
 	int r;
 
-	memset(t, 0, sizeof(*t));
-	if (err && errsz)
-		err[0] = '\0';
-	if (!json_is_object(doc) && !json_is_array(doc))
-		MAPERR("the ticket is not a JSON object");
 	if ((r = map_string(c, doc, NHI_FIELD_ID, NHI_ID_MAX, &t->id, err, errsz)) < 0)
-		goto out;
-	if (t->id == NULL && fallback_id != NULL && (t->id = strdup(fallback_id)) == NULL) {
-		r = -ENOMEM;
-		goto out;
-	}
+		return r;
+	if (t->id == NULL && fallback_id != NULL && (t->id = strdup(fallback_id)) == NULL)
+		return -ENOMEM;
 	if (t->id != NULL && !nhi_ticket_id_valid(t->id))
-		MAPERR("%s (%s): not a valid ticket id", nhi_field_key(NHI_FIELD_ID),
-		       c->field[NHI_FIELD_ID]);
-	if ((r = map_string(c, doc, NHI_FIELD_STATE, STR_MAX, &t->state, err, errsz)) < 0 ||
+		return malformed(err, errsz, NHI_FIELD_ID, c, "not a valid ticket id");
+	return 0;
+}
+
+static int
+map_all(const struct nhi_conf *c, json_t *doc, const char *fallback_id,
+	struct nhi_ticket *t, char *err, size_t errsz)
+{
+	int r;
+
+	if (!json_is_object(doc) && !json_is_array(doc))
+		return malformed(err, errsz, NHI_FIELD_MAX, c, "the ticket is not a JSON object");
+	if ((r = map_id(c, doc, fallback_id, t, err, errsz)) < 0 ||
+	    (r = map_string(c, doc, NHI_FIELD_STATE, STR_MAX, &t->state, err, errsz)) < 0 ||
 	    (r = map_string(c, doc, NHI_FIELD_REQUESTER, STR_MAX, &t->requester, err, errsz)) < 0 ||
 	    (r = map_string(c, doc, NHI_FIELD_APPROVER, STR_MAX, &t->approver, err, errsz)) < 0 ||
 	    (r = map_string(c, doc, NHI_FIELD_PURPOSE, PURPOSE_MAX, &t->purpose, err, errsz)) < 0 ||
@@ -181,18 +206,29 @@ nhi_ticket_from_json(const struct nhi_conf *c, json_t *doc, const char *fallback
 	    (r = map_list(c, doc, NHI_FIELD_ACCOUNTS, &t->accounts, &t->has_accounts, err, errsz)) < 0 ||
 	    (r = map_time(c, doc, NHI_FIELD_NOT_BEFORE, &t->not_before, &t->has_not_before, err, errsz)) < 0 ||
 	    (r = map_time(c, doc, NHI_FIELD_NOT_AFTER, &t->not_after, &t->has_not_after, err, errsz)) < 0)
-		goto out;
+		return r;
 	if (t->has_not_before && t->has_not_after && t->not_after < t->not_before)
-		MAPERR("the window ends before it starts");
+		return malformed(err, errsz, NHI_FIELD_MAX, c, "the window ends before it starts");
 	return 0;
-out:
+}
+
+int
+nhi_ticket_from_json(const struct nhi_conf *c, json_t *doc, const char *fallback_id,
+		     struct nhi_ticket *t, char *err, size_t errsz)
+{
+	char *id;
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	if (err && errsz)
+		err[0] = '\0';
+	if ((r = map_all(c, doc, fallback_id, t, err, errsz)) == 0)
+		return 0;
 	/* Keep the id (if valid) for the record; drop the rest. */
-	{
-		char *id = (t->id != NULL && nhi_ticket_id_valid(t->id)) ? t->id : NULL;
-		if (id)
-			t->id = NULL;
-		nhi_ticket_free(t);
-		t->id = id;
-	}
+	id = t->id != NULL && nhi_ticket_id_valid(t->id) ? t->id : NULL;
+	if (id != NULL)
+		t->id = NULL;
+	nhi_ticket_free(t);
+	t->id = id;
 	return r;
 }
