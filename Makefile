@@ -132,9 +132,14 @@ unit: $(UNIT_BIN)
 
 TEST_BINS = $(UNIT_BIN) $(BUILD)/tests/test_pam $(BUILD)/tests/test_dlopen
 
-# make check [SUITES="test_conf e2e/test_revoke ..."]: every suite, or those
+# make check [SUITES="test_conf e2e/test_revoke ..."]: every suite, or those.
+# The Makefile builds everything a suite runs (no suite runs make): the
+# sanitizer and fuzz builds only when a suite that needs them is asked for.
+wants = $(if $(SUITES),$(filter $(1),$(SUITES)),$(1))
 check: deps
-	$(MAKE) all $(TEST_BINS) test-drivers
+	$(MAKE) all $(TEST_BINS) test-drivers $(BUILD)/tests/test_http_backend
+	$(if $(call wants,asan),$(MAKE) asan-build)
+	$(if $(call wants,fuzz),$(MAKE) fuzz-targets)
 	tests/run.sh $(BUILD) $(SUITES)
 
 # The unit tests alone: no root, no packages beyond the build's, seconds.
@@ -152,8 +157,62 @@ bench: deps
 deb: all
 	tools/mkdeb.sh $(BUILD) $(BUILD)/deb
 
-fuzz:
+fuzz: fuzz-targets
 	tests/fuzz/run.sh $(BUILD) $${FUZZ_SECONDS:-60}
+
+# ---- the sanitizer build (tests/asan) -------------------------------------------
+# The whole tree again with ASan + UBSan into $(BUILD)-asan, when $(CC) can
+# build and run such a program (gcc: libasan8, libubsan1); else the suite
+# says SKIP.
+ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ASAN_OK = $(shell d=$$(mktemp -d) && echo 'int main(void) { return 0; }' >$$d/p.c && \
+	  $(CC) $(ASAN_FLAGS) -o $$d/p $$d/p.c 2>/dev/null && $$d/p && echo yes; rm -rf $$d)
+.PHONY: asan-build
+asan-build:
+	$(if $(ASAN_OK),$(MAKE) BUILD=$(BUILD)-asan SAN="$(ASAN_FLAGS)" OPT="-O1 -g" all unit \
+		$(BUILD)-asan/tests/test_pam $(BUILD)-asan/tests/test_dlopen,\
+		@echo "asan-build: $(CC) cannot build with $(ASAN_FLAGS); tests/asan will SKIP")
+
+# ---- the fuzz targets (tests/fuzz) ---------------------------------------------
+# libFuzzer targets over the core, built with clang into $(BUILD)-fuzz when
+# clang can (Debian: clang, libclang-rt-14-dev); else the suite says SKIP.
+CLANG ?= $(firstword $(foreach c,clang clang-14 clang-15 clang-16,$(shell command -v $(c) 2>/dev/null)))
+FUZZ_B = $(BUILD)-fuzz
+FUZZ_TARGETS = ticket lookup conf time id
+FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wno-unused-parameter -Ilib \
+	      $(CORE_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
+	      -fno-omit-frame-pointer
+FUZZ_OBJ = $(LIB_SRC:lib/%.c=$(FUZZ_B)/obj/%.o)
+FUZZ_OK = $(shell d=$$(mktemp -d) && [ -n "$(CLANG)" ] && \
+	  $(CLANG) -fsanitize=fuzzer,address,undefined -o $$d/p tests/fuzz/probe.c 2>/dev/null && \
+	  echo yes; rm -rf $$d)
+
+$(FUZZ_B)/obj/%.o: lib/%.c
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+-include $(FUZZ_OBJ:.o=.d)
+
+$(FUZZ_B)/obj/libnhi-fuzz.a: $(FUZZ_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_B)/obj/libnhi-fuzz.a
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_B)/obj/libnhi-fuzz.a \
+		$(CORE_LIBS) -ldl -lpthread
+
+# The stand-in http backend object of fuzz_lookup: not instrumented (it only
+# hands a pointer over), 0755 as the core demands of a backend object.
+$(FUZZ_B)/fakebackend/nhiacct_http.so: tests/fuzz/fake_backend.c
+	@mkdir -p $(dir $@)
+	$(CLANG) -std=gnu11 -D_GNU_SOURCE -g -O1 -fPIC -shared -Ilib $(CORE_CFLAGS) -o $@ $< \
+		$(CORE_LIBS)
+	chmod 0755 $@
+
+.PHONY: fuzz-targets
+fuzz-targets:
+	$(if $(FUZZ_OK),$(MAKE) $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz_%) $(FUZZ_B)/fakebackend/nhiacct_http.so,\
+		@echo "fuzz-targets: clang cannot build a libFuzzer target; tests/fuzz will SKIP")
 
 install: all
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PKGLIBDIR)
@@ -198,19 +257,19 @@ clean:
 TEST_DRIVERS = $(BUILD)/tests/pamrun $(BUILD)/tests/storm $(BUILD)/tests/cycles \
 	       $(BUILD)/tests/conf_keys
 
-$(BUILD)/tests/pamrun: tests/matrix/pamrun.c tests/matrix/pamlogin.h
+$(BUILD)/tests/pamrun: tests/lib/pamrun.c tests/lib/pamlogin.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(CORE_LIBS) $(PAM_LIBS)
 
-$(BUILD)/tests/storm: tests/concurrency/storm.c tests/matrix/pamlogin.h
+$(BUILD)/tests/storm: tests/concurrency/storm.c tests/lib/pamlogin.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itests/matrix $(LDFLAGS_ALL) -o $@ $< $(CORE_LIBS) $(PAM_LIBS)
+	$(CC) $(CFLAGS_ALL) -Itests/lib $(LDFLAGS_ALL) -o $@ $< $(CORE_LIBS) $(PAM_LIBS)
 
 # jansson and libsystemd stay loaded (sshd keeps libsystemd too), so that
 # pam_end's dlclose of the module does not unload and reload them per cycle.
-$(BUILD)/tests/cycles: tests/valgrind/cycles.c tests/matrix/pamlogin.h
+$(BUILD)/tests/cycles: tests/valgrind/cycles.c tests/lib/pamlogin.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itests/matrix $(LDFLAGS_ALL) -o $@ $< \
+	$(CC) $(CFLAGS_ALL) -Itests/lib $(LDFLAGS_ALL) -o $@ $< \
 		-Wl,--no-as-needed $(CORE_LIBS) -Wl,--as-needed $(PAM_LIBS)
 
 # the configuration keys as the core's table has them (tests/docs)

@@ -10,7 +10,9 @@
  * NUL byte is refused; err is always a terminated string; only the
  * documented errors come back.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -80,19 +82,29 @@ check_conf(const struct nhi_conf *c)
 	CHECK(c->audit == NHI_AUDIT_REQUIRED || c->audit == NHI_AUDIT_BEST_EFFORT);
 }
 
+static char path[64];
+
+static void
+remove_conf(void)
+{
+	unlink(path);
+}
+
 static void
 load(const uint8_t *data, size_t size)
 {
 	static int fd = -1;
-	static char path[64];
 	struct nhi_conf c;
 	char err[512];
 	int r;
 
+	/* a regular file: the loader refuses a symbolic link such as
+	 * /proc/self/fd/N of a memfd */
 	if (fd < 0) {
-		if ((fd = memfd_create("nhiacct.conf", MFD_CLOEXEC)) < 0)
+		snprintf(path, sizeof(path), "/tmp/nhi-fuzz-conf.XXXXXX");
+		if ((fd = mkstemp(path)) < 0)
 			abort();
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		atexit(remove_conf);
 	}
 	if (ftruncate(fd, 0) < 0 || (size > 0 && pwrite(fd, data, size, 0) != (ssize_t)size))
 		abort();

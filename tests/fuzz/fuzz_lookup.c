@@ -18,7 +18,9 @@
  * has no id), no_ticket for no candidate; at most NHI_CANDIDATES_MAX are
  * looked at; the vendor's line holds no raw control characters.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>

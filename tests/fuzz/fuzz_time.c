@@ -10,7 +10,9 @@
  * "<n>s" of it parses back to itself; formatting never overruns its buffer
  * and always terminates it.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <inttypes.h>
 #include <time.h>

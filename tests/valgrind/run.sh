@@ -30,7 +30,7 @@
 # SUMMARY.  Needs root.  Exit 0 pass, 1 fail, 77 skipped (no valgrind).
 set -u
 . "$(dirname "$0")/../lib/common.sh"
-. "$NHI_TOP/tests/matrix/pamenv.sh"
+. "$NHI_TOP/tests/lib/pamenv.sh"
 [ $# -eq 1 ] || { echo "usage: $0 BUILD" >&2; exit 2; }
 [ "$(id -u)" -eq 0 ] || skip "needs root (root-owned test files, private journald)"
 need_cmd valgrind

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
 #
-# tests/matrix/pamenv.sh: the real-PAM-stack setup of tests/pam/run.sh, as
+# tests/lib/pamenv.sh: the real-PAM-stack setup of tests/pam/run.sh, as
 # functions, for the suites of issue 7 (matrix, concurrency, valgrind).
 # Source it after tests/lib/common.sh; needs root (root-owned config and
 # tickets, as the module demands).

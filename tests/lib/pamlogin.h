@@ -5,7 +5,7 @@
  * open_session -> close_session -> pam_end, stopping at the first phase
  * that fails.  Shared by the drivers of tests/matrix (pamrun),
  * tests/concurrency (storm) and tests/valgrind (cycles); run them under
- * pam_wrapper + nss_wrapper (see tests/matrix/pamenv.sh).
+ * pam_wrapper + nss_wrapper (see tests/lib/pamenv.sh).
  *
  * The conversation answers every prompt with one fixed answer and keeps the
  * messages (pam_info / pam_error) the module showed.
