@@ -27,7 +27,7 @@ CATALOGDIR ?= /usr/lib/systemd/catalog
 DEPS_BUILD = libpam0g-dev libcurl4-openssl-dev libjansson-dev libsystemd-dev \
 	     libcmocka-dev pkg-config gcc make
 DEPS_TEST  = libpam-wrapper libpamtest0-dev libnss-wrapper libuid-wrapper \
-	     openssh-server openssh-client python3 openssl mandoc jq pamtester \
+	     openssh-server openssh-client python3 openssl mandoc jq \
 	     systemd systemd-journal-remote clang libclang-rt-14-dev valgrind cppcheck \
 	     clang-tidy util-linux procps tmux mmdebstrap
 
@@ -147,12 +147,17 @@ check-unit: $(UNIT_BIN)
 	@rc=0; for t in $(UNIT_BIN); do $$t || rc=1; done; exit $$rc
 
 demo: deps
-	$(MAKE) all $(BUILD)/tests/test_pam
+	$(MAKE) all $(BUILD)/tests/pamrun
 	tools/demo.sh $(BUILD)
 
 bench: deps
-	$(MAKE) all
+	$(MAKE) all $(BUILD)/bench/pam_loop
 	bench/run.sh $(BUILD)
+
+# the benchmark's driver: whole PAM decisions in a loop (tests/lib/pamlogin.h)
+$(BUILD)/bench/pam_loop: bench/pam_loop.c tests/lib/pamlogin.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests/lib $(LDFLAGS_ALL) -o $@ $< $(PAM_LIBS) -ldl
 
 deb: all
 	tools/mkdeb.sh $(BUILD) $(BUILD)/deb

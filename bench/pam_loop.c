@@ -41,35 +41,10 @@
 
 #include <security/pam_appl.h>
 
+#include "pamlogin.h"
+
 static char last_msg[PAM_MAX_MSG_SIZE + 1];   /* of the current decision */
 static char fail_msg[PAM_MAX_MSG_SIZE + 1];   /* of the last one that failed */
-
-/* Answers no prompt (a prompt in the account phase is an error, as over
- * SSH with public keys); keeps the last message for diagnostics. */
-static int
-conv(int n, const struct pam_message **msg, struct pam_response **resp, void *ud)
-{
-	struct pam_response *r;
-
-	(void)ud;
-	if (n <= 0 || n > PAM_MAX_NUM_MSG)
-		return PAM_CONV_ERR;
-	if ((r = calloc((size_t)n, sizeof(*r))) == NULL)
-		return PAM_BUF_ERR;
-	for (int i = 0; i < n; i++) {
-		switch (msg[i]->msg_style) {
-		case PAM_TEXT_INFO:
-		case PAM_ERROR_MSG:
-			snprintf(last_msg, sizeof(last_msg), "%s", msg[i]->msg);
-			break;
-		default:
-			free(r);
-			return PAM_CONV_ERR;
-		}
-	}
-	*resp = r;
-	return PAM_SUCCESS;
-}
 
 static double
 now_us(void)
@@ -143,36 +118,39 @@ preload(const char *list)
 	return 0;
 }
 
-/* One decision in this process.  true if the answer was the expected one. */
+/* One decision in this process, through the tests' one login driver
+ * (tests/lib/pamlogin.h): pam_start, the account phase, pam_end.  No
+ * prompt is answered (a prompt in the account phase is an error, as over
+ * SSH with public keys).  true if the answer was the expected one; the
+ * messages of one that was not are kept in last_msg. */
 static bool
 decide(const char *service, const char *user, const char *ticket, const char *rhost,
        bool expect_refusal)
 {
-	struct pam_conv pc = { conv, NULL };
-	pam_handle_t *pamh = NULL;
 	char env[128];
+	struct pl_login l = {
+		.service = service, .user = user, .rhost = rhost, .tty = "ssh",
+		.answer = NULL, .phases = 1u << PL_ACCOUNT,
+	};
+	struct pl_result res;
+	size_t len = 0;
 	int r;
 
-	last_msg[0] = '\0';
-	r = pam_start(service, user, &pc, &pamh);
-	if (r != PAM_SUCCESS) {
-		snprintf(last_msg, sizeof(last_msg), "pam_start: %s", pam_strerror(pamh, r));
-		return false;
-	}
 	if (ticket != NULL) {
 		snprintf(env, sizeof(env), "NHIACCT_TICKET=%s", ticket);
-		pam_putenv(pamh, env);
+		l.env[0] = env;
 	}
-	pam_set_item(pamh, PAM_RHOST, rhost);
-	pam_set_item(pamh, PAM_TTY, "ssh");
-	r = pam_acct_mgmt(pamh, 0);
-	if (r != PAM_SUCCESS && !expect_refusal) {
-		size_t len = strlen(last_msg);
-
-		snprintf(last_msg + len, sizeof(last_msg) - len, "%spam_acct_mgmt: %s",
-			 len > 0 ? "; " : "", pam_strerror(pamh, r));
-	}
-	pam_end(pamh, r);
+	r = pl_run(&l, &res);
+	last_msg[0] = '\0';
+	for (int i = 0; i < res.n_msgs && len < sizeof(last_msg); i++)
+		len += (size_t)snprintf(last_msg + len, sizeof(last_msg) - len, "%s%s",
+					len > 0 ? "; " : "", res.msg[i]);
+	if (r != PAM_SUCCESS && !expect_refusal && len < sizeof(last_msg))
+		snprintf(last_msg + len, sizeof(last_msg) - len, "%s%s", len > 0 ? "; " : "",
+			 res.start_rc != PAM_SUCCESS ? "pam_start failed" : "pam_acct_mgmt refused");
+	if (res.prompts > 0)
+		r = PAM_CONV_ERR;
+	pl_result_free(&res);
 	return expect_refusal ? r != PAM_SUCCESS : r == PAM_SUCCESS;
 }
 

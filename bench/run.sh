@@ -74,6 +74,9 @@ LOOP=$BUILD/bench/pam_loop
 SERVER=$TOP/tests/lib/https_server.py
 MKCERTS=$TOP/tests/lib/mkcerts.sh
 SSHD_LIB=$TOP/tests/lib/sshd.sh
+# pamenv_run: the tests' one pam_wrapper + nss_wrapper set-up
+# shellcheck source=tests/lib/pamenv.sh
+. "$TOP/tests/lib/pamenv.sh"
 
 if [ -n "${BENCH_QUICK:-}" ]; then
 	R1=3 N1=500 N1_DIY=10 R2=3 N2=50 N2_DIY=5 N2_FRESH=5 N2_FRESH_DIY=3 SSH_N=6 MEM_N=10000
@@ -177,13 +180,6 @@ detail() { printf '%s\n' "$@" >>"$DETAILS"; }
 
 # ---- set-up ----------------------------------------------------------------
 
-build_drivers() {
-	mkdir -p "$BUILD/bench" || return 1
-	if [ ! -x "$LOOP" ] || [ "$TOP/bench/pam_loop.c" -nt "$LOOP" ]; then
-		${CC:-cc} -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
-			-o "$LOOP" "$TOP/bench/pam_loop.c" -lpam -ldl || return 1
-	fi
-}
 
 # The libraries /usr/sbin/sshd links: kept resident by the driver, as a
 # module loaded into sshd finds them there (libsystemd, libcrypto, ...).
@@ -248,11 +244,7 @@ setup_pam() {
 
 # pamloop ARGS...: the driver under pam_wrapper and nss_wrapper.
 pamloop() {
-	env LD_PRELOAD=libpam_wrapper.so:libnss_wrapper.so PAM_WRAPPER=1 \
-		PAM_WRAPPER_SERVICE_DIR="$T/services" \
-		NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
-		NHIACCT_BACKEND_DIR="$T/lib" \
-		"$LOOP" -L "$T/sshd-libs" "$@"
+	PAMENV_BACKEND_DIR="$T/lib" pamenv_run "$LOOP" -L "$T/sshd-libs" "$@"
 }
 
 # measure VARIANT ARGS...: one batch; appends the batch's median decision
@@ -741,7 +733,7 @@ known_output() {
 # ---- main ------------------------------------------------------------------------
 
 mkdir -p "$T/r"
-build_drivers || die "cannot build $LOOP"
+[ -x "$LOOP" ] || die "$LOOP not built (make bench builds it)"
 # Benchmark a snapshot of the module and the backend object: a rebuild of
 # BUILD during the run must not change (or briefly break) what is measured.
 mkdir -m 0755 "$T/lib" || die "mkdir failed"

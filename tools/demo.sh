@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # tools/demo.sh BUILD: the real pam_nhiacct.so through the real PAM stack
-# (pamtester under pam_wrapper, users from nss_wrapper), on example tickets:
+# (the tests' pamrun driver under pam_wrapper, users from nss_wrapper:
+# tests/lib/pamenv.sh), on example tickets:
 # a vendor granted, vendors refused for several reasons, a non-vendor left
 # alone; then the journal records those logins wrote.  As root the records go
 # to a private journald (nothing of the machine changes); otherwise the demo
@@ -10,6 +11,8 @@
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "${1:-build}" && pwd)
+# pamenv_run: the one pam_wrapper + nss_wrapper set-up of the tests
+. "$TOP/tests/lib/pamenv.sh"
 
 if [ -z "${NHI_PRIVATE_NS:-}" ] && [ "$(id -u)" -eq 0 ]; then
 	exec "$TOP/tests/lib/with-journald.sh" "$0" "$@"
@@ -75,14 +78,8 @@ ticket CHG-1044 pending  acme-jdoe alice     vendor1 -600  3600  "Waiting for CA
 login() { # user ticket-answer description
 	printf '\n\033[1m$ ssh %s@jump1   # %s\033[0m\n' "$1" "$3"
 	[ "${4:-}" = noprompt ] || printf 'Access ticket: %s\n' "$2"
-	printf '%s\n' "$2" | wrap stdbuf -oL -eL pamtester sshd-demo "$1" authenticate acct_mgmt 2>&1 |
-		sed -e 's/^Access ticket: //' | grep -v -e '^PWRAP' -e '^$' -e 'successfully authenticated' |
-		sed 's/^/  /'
-}
-wrap() {
-	env LD_PRELOAD="libpam_wrapper.so:libnss_wrapper.so" PAM_WRAPPER=1 \
-		PAM_WRAPPER_SERVICE_DIR="$T/services" NSS_WRAPPER_PASSWD="$T/passwd" \
-		NSS_WRAPPER_GROUP="$T/group" "$@"
+	pamenv_run "$BUILD/tests/pamrun" -a "$2" sshd-demo "$1" auth,account 2>/dev/null |
+		jq -r '.msgs[].text' | sed 's/^/  /'
 }
 
 echo "pam_nhiacct demo: tickets in $T/tickets, host jump1.example.com"
@@ -95,7 +92,7 @@ login vendor2 "" "no ticket at all (none found by lookup either)"
 login staff1 "" "not a vendor: no prompt, no record, pam_nhiacct stays out of the way" noprompt
 
 printf '\n\033[1m$ nhiacct check --user vendor1 CHG-1001\033[0m\n'
-wrap "$BUILD/nhiacct" --conf "$T/nhiacct.conf" check --user vendor1 CHG-1001 | sed 's/^/  /'
+pamenv_run "$BUILD/nhiacct" --conf "$T/nhiacct.conf" check --user vendor1 CHG-1001 | sed 's/^/  /'
 
 if [ -n "${NHI_PRIVATE_NS:-}" ]; then
 	printf '\n\033[1m$ journalctl SYSLOG_IDENTIFIER=pam_nhiacct   # the records\033[0m\n'

@@ -47,7 +47,9 @@ MSGIDS="6e8d6eb89f0e40bfa07113b94a74d544 8310785ed9034f82afd31332e5fcd088
 d09631a45caa44358619e0e0f5b07be6 e529a43b2f3e4c599cf1e759e8180cff"
 
 failed=0
-fail() { echo "FAIL: $*"; failed=1; }
+# a finding: the suite goes on and fails at the end (fail, from common.sh
+# elsewhere, stops at once)
+finding() { echo "FAIL: $*"; failed=1; }
 pass() { echo "ok: $*"; }
 
 tmp=$(mktemp -d)
@@ -56,7 +58,7 @@ trap 'rm -rf "$tmp"' EXIT
 # ---- the lists above still match design.md (optional) -----------------------
 if [ -n "${DESIGN_MD:-}" ]; then
 	if [ ! -r "$DESIGN_MD" ]; then
-		fail "DESIGN_MD=$DESIGN_MD not readable"
+		finding "DESIGN_MD=$DESIGN_MD not readable"
 	else
 		python3 - "$DESIGN_MD" "$KEYS" "$REASONS" "$MSGIDS" <<'EOF' || failed=1
 import re, sys
@@ -87,12 +89,12 @@ fi
 # ---- man pages: mandoc lint --------------------------------------------------
 for page in pam_nhiacct.8 nhiacct.conf.5 nhiacct.8; do
 	if [ ! -f "$man/$page" ]; then
-		fail "man/$page missing"
+		finding "man/$page missing"
 		continue
 	fi
 	out=$(mandoc -Tlint -W warning "$man/$page" 2>&1)
 	if [ -n "$out" ]; then
-		fail "mandoc -Tlint -W warning man/$page:"
+		finding "mandoc -Tlint -W warning man/$page:"
 		echo "$out" | sed 's/^/    /'
 	else
 		pass "mandoc lint man/$page"
@@ -105,14 +107,14 @@ for k in $KEYS; do
 	grep -Eq "^\.It Cm $k( |\$)" "$man/nhiacct.conf.5" 2>/dev/null || missing="$missing $k"
 done
 [ -z "$missing" ] && pass "every key has an entry in nhiacct.conf(5)" ||
-	fail "keys without an .It entry in nhiacct.conf(5):$missing"
+	finding "keys without an .It entry in nhiacct.conf(5):$missing"
 
 missing=""
 for k in $KEYS; do
 	grep -Eq "^#? ?$k[[:space:]]*=" "$conf/nhiacct.conf" 2>/dev/null || missing="$missing $k"
 done
 [ -z "$missing" ] && pass "every key is in conf/nhiacct.conf" ||
-	fail "keys missing from conf/nhiacct.conf:$missing"
+	finding "keys missing from conf/nhiacct.conf:$missing"
 
 # Every default, as the table has it, is the one conf/nhiacct.conf shows
 # ("# key = default") and the one nhiacct.conf(5) names in the key's entry.
@@ -181,7 +183,7 @@ for r in $REASONS; do
 	grep -Eq "^\.It Cm $r\$" "$man/pam_nhiacct.8" 2>/dev/null || missing="$missing $r"
 done
 [ -z "$missing" ] && pass "every reason code has an entry in pam_nhiacct(8)" ||
-	fail "reason codes without an .It entry in pam_nhiacct(8):$missing"
+	finding "reason codes without an .It entry in pam_nhiacct(8):$missing"
 
 # ---- MESSAGE_IDs: man page and catalog ---------------------------------------
 missing=""
@@ -189,28 +191,28 @@ for id in $MSGIDS; do
 	grep -q "$id" "$man/pam_nhiacct.8" 2>/dev/null || missing="$missing $id"
 done
 [ -z "$missing" ] && pass "every MESSAGE_ID is in pam_nhiacct(8)" ||
-	fail "MESSAGE_IDs missing from pam_nhiacct(8):$missing"
+	finding "MESSAGE_IDs missing from pam_nhiacct(8):$missing"
 
 catalog="$conf/nhiacct.catalog"
 if [ ! -f "$catalog" ]; then
-	fail "conf/nhiacct.catalog missing"
+	finding "conf/nhiacct.catalog missing"
 else
 	want=$(printf '%s\n' $MSGIDS | sort)
 	have=$(sed -n 's/^-- \([0-9a-f]\{32\}\)$/\1/p' "$catalog" | sort)
 	[ "$have" = "$want" ] && pass "catalog has exactly the six MESSAGE_IDs" ||
-		fail "catalog MESSAGE_IDs: have [$(echo $have)] want [$(echo $want)]"
+		finding "catalog MESSAGE_IDs: have [$(echo $have)] want [$(echo $want)]"
 
 	root="$tmp/root"
 	mkdir -p "$root/usr/lib/systemd/catalog"
 	cp "$catalog" "$root/usr/lib/systemd/catalog/"
 	if ! out=$(journalctl --root="$root" --update-catalog 2>&1) || [ -n "$out" ]; then
-		fail "journalctl --update-catalog rejects the catalog:"
+		finding "journalctl --update-catalog rejects the catalog:"
 		echo "$out" | sed 's/^/    /'
 	else
 		listed=$(journalctl --root="$root" --list-catalog 2>&1 |
 			awk '{print $1}' | sort)
 		[ "$listed" = "$want" ] && pass "journalctl --list-catalog lists the six ids" ||
-			fail "journalctl --list-catalog: [$(echo $listed)]"
+			finding "journalctl --list-catalog: [$(echo $listed)]"
 	fi
 fi
 
@@ -292,7 +294,7 @@ EOF
 # ---- systemd unit and tmpfiles -------------------------------------------------
 unit="$conf/systemd/nhiacct-watch.service"
 if [ ! -f "$unit" ]; then
-	fail "conf/systemd/nhiacct-watch.service missing"
+	finding "conf/systemd/nhiacct-watch.service missing"
 elif ! command -v systemd-analyze >/dev/null 2>&1; then
 	echo "skip: systemd-analyze not installed, unit not verified"
 else
@@ -301,17 +303,17 @@ else
 		"$unit" >"$tmp/nhiacct-watch.service"
 	out=$(systemd-analyze verify "$tmp/nhiacct-watch.service" 2>&1)
 	if [ $? -ne 0 ] || [ -n "$out" ]; then
-		fail "systemd-analyze verify nhiacct-watch.service:"
+		finding "systemd-analyze verify nhiacct-watch.service:"
 		echo "$out" | sed 's/^/    /'
 	else
 		pass "systemd-analyze verify nhiacct-watch.service"
 	fi
-	grep -q '^Type=notify$' "$unit" || fail "unit is not Type=notify"
+	grep -q '^Type=notify$' "$unit" || finding "unit is not Type=notify"
 	grep -Eq '^(ProtectProc=invisible|PrivateUsers=yes|PrivateDevices=yes)' "$unit" &&
-		fail "unit sets an option that stops it from signalling or warning vendors"
+		finding "unit sets an option that stops it from signalling or warning vendors"
 fi
 grep -Eq '^d /run/nhiacct 0700 root root' "$conf/tmpfiles.d/nhiacct.conf" 2>/dev/null &&
-	pass "tmpfiles.d creates /run/nhiacct 0700" || fail "conf/tmpfiles.d/nhiacct.conf"
+	pass "tmpfiles.d creates /run/nhiacct 0700" || finding "conf/tmpfiles.d/nhiacct.conf"
 
 if [ $failed -ne 0 ]; then
 	echo "docs: FAILED"

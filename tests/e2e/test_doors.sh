@@ -3,7 +3,7 @@
 #
 # tests/e2e/test_doors.sh BUILD: every other door a vendor's code starts by
 # is gated by the shipped pam.d examples (conf/pam.d/*.example), through the
-# real PAM stack of each service (pamtester, and su itself), against a
+# real PAM stack of each service (the pamrun driver, and su itself), against a
 # private journald:
 #   - cron, atd, systemd-user, su, sudo: outside a window the account stack
 #     refuses the vendor with a deny record naming the service; inside one
@@ -17,10 +17,17 @@ nhi_in_namespace "$@"
 . "$NHI_TOP/tests/lib/journal.sh"
 . "$NHI_TOP/tests/lib/sshd.sh"
 . "$NHI_TOP/tests/e2e/lib_session.sh"
-need_cmd pamtester su logger journalctl jq setpriv python3
+need_cmd su logger journalctl jq setpriv python3
 
 BUILD=$(cd "${1:-build}" 2>/dev/null && pwd) || fail "no build directory '${1:-build}'"
 NHIACCT=$BUILD/nhiacct
+[ -x "$BUILD/tests/pamrun" ] || fail "$BUILD/tests/pamrun not built (make test-drivers)"
+# acct SERVICE USER: the account stack of SERVICE through the real libpam;
+# 0 when it let USER through; what it said in T/pt.out
+acct() {
+	"$BUILD/tests/pamrun" "$1" "$2" account >"$T/pt.out" 2>&1 &&
+		jq -e '.account.rc == 0' "$T/pt.out" >/dev/null
+}
 MOD=$BUILD/pam_nhiacct.so
 T=$(mktemp -d /tmp/nhiacct-doors.XXXXXX)
 cleanup() {
@@ -51,17 +58,17 @@ sshd_start "$T" || fail "sshd_start (for its private /etc)"
 for d in $DOORS; do
 	note "$d: account stack outside a window refuses, with a record"
 	since=$(date +%s)
-	pamtester "$d" vendor1 acct_mgmt >"$T/pt.out" 2>&1 &&
+	acct "$d" vendor1 &&
 		fail "$d: vendor1 let through without a window: $(cat "$T/pt.out")"
 	r=$(jwait NHIACCT_EVENT=deny NHIACCT_USER=vendor1 NHIACCT_SERVICE="$d" 1 5) ||
 		fail "$d: no deny record"
 	assert_eq no_ticket "$(printf '%s\n' "$r" | tail -n1 | jget NHIACCT_REASON)" "$d: reason"
-	pamtester "$d" staff1 acct_mgmt >/dev/null 2>&1 || fail "$d: a non-vendor was refused"
+	acct "$d" staff1 || fail "$d: a non-vendor was refused"
 done
 nhs_ticket "$T" DOOR-1 vendor1 $(($(date +%s) + 600))
 for d in $DOORS; do
 	note "$d: inside the window, let through"
-	pamtester "$d" vendor1 acct_mgmt >"$T/pt.out" 2>&1 ||
+	acct "$d" vendor1 ||
 		fail "$d: vendor1 refused inside the window: $(cat "$T/pt.out")"
 	jwait NHIACCT_EVENT=grant NHIACCT_USER=vendor1 NHIACCT_SERVICE="$d" >/dev/null ||
 		fail "$d: no grant record"

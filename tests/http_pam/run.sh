@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # tests/http_pam/run.sh BUILD: backend = http through the real PAM stack
-# (pamtester under pam_wrapper + nss_wrapper, the built module, a private
+# (the pamrun driver under pam_wrapper + nss_wrapper, the built module, a private
 # journald), against a real HTTPS ticket server on 127.0.0.1 with a test CA;
 # and the shipped ServiceNow and Jira field maps on recorded-shape documents.
 # Every case asserts the decision, the reason code and (for refusals) the
@@ -11,8 +11,10 @@ set -u
 . "$(dirname "$0")/../lib/common.sh"
 nhi_in_namespace "$@"
 . "$NHI_TOP/tests/lib/journal.sh"
-need_cmd python3 openssl pamtester jq
+. "$NHI_TOP/tests/lib/pamenv.sh"
+need_cmd python3 openssl jq
 BUILD=$(cd "${1:-build}" && pwd)
+[ -x "$BUILD/tests/pamrun" ] || fail "$BUILD/tests/pamrun not built (make test-drivers)"
 MOD=$BUILD/pam_nhiacct.so
 
 T=$(mktemp -d /tmp/nhiacct-httppam.XXXXXX)
@@ -82,24 +84,27 @@ conf "$T/http.conf"
 # trusts the test CA, talks to the server whose certificate another CA signed
 conf "$T/otherca.conf"
 sed -i "s|127.0.0.1:$PORT|127.0.0.1:$OTHER|" "$T/otherca.conf"
+printf '%s\n' "auth required pam_deny.so" "account required pam_deny.so" > "$T/services/other"
 for s in http otherca; do
 	printf 'auth optional %s conf=%s\nauth required pam_permit.so\naccount required %s conf=%s\n' \
 		"$MOD" "$T/$s.conf" "$MOD" "$T/$s.conf" > "$T/services/nhi_$s"
 done
 
-# login SERVICE USER ANSWER [env...]: prints the module's lines, sets RC
+# login SERVICE USER ANSWER [NAME=VALUE...]: auth and account through the
+# real PAM stack, the variables in the process's environment; OUT: the
+# module's lines, then "account: PAM_..." (the account phase's result, or
+# "account: not run").
 login() {
-	local svc=$1 user=$2 answer=$3; shift 3
-	OUT=$(printf '%s\n' "$answer" | env "$@" LD_PRELOAD="libpam_wrapper.so:libnss_wrapper.so" \
-		PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/services" NSS_WRAPPER_PASSWD="$T/passwd" \
-		NSS_WRAPPER_GROUP="$T/group" NHIACCT_BACKEND_DIR="$BUILD" \
-		pamtester "$svc" "$user" authenticate acct_mgmt 2>&1 | grep -v '^PWRAP')
+	local svc=$1 user=$2 answer=$3 out; shift 3
+	out=$(pamenv_run env "$@" "$BUILD/tests/pamrun" -a "$answer" "$svc" "$user" auth,account) ||
+		fail "pamrun $svc $user"
+	OUT=$(printf '%s\n' "$out" | jq -r '(.msgs[].text), "account: \(.account.name // "not run")"')
 }
 granted() { # svc user answer what [env...]
 	local what=$4 svc=$1 user=$2 answer=$3; shift 4
 	login "$svc" "$user" "$answer" "$@"
 	assert_match 'nhiacct: access granted: ' "$OUT" "$what"
-	assert_match 'account management done' "$OUT" "$what"
+	assert_match 'account: PAM_SUCCESS' "$OUT" "$what"
 	note "granted: $what"
 }
 refused() { # svc user answer reason what
@@ -107,7 +112,7 @@ refused() { # svc user answer reason what
 	since=$(date '+%Y-%m-%d %H:%M:%S')
 	login "$1" "$2" "$3"
 	assert_match "nhiacct: access refused \\($4\\): " "$OUT" "$5"
-	assert_match 'Permission denied' "$OUT" "$5"
+	assert_no_match 'account: PAM_SUCCESS' "$OUT" "$5"
 	jwait NHIACCT_EVENT=deny NHIACCT_REASON="$4" NHIACCT_USER="$2" >/dev/null ||
 		fail "$5: no deny record with $4"
 	note "refused ($4): $5"
@@ -150,8 +155,7 @@ example() { # name id
 	    -e '/^vendor_groups/d' "$NHI_TOP/conf/examples/$1.conf" > "$T/$1.conf"
 	printf 'vendor_users = vendor1\nca_file = %s\ntoken_file = %s\n' "$T/certs/ca.crt" "$T/token" >> "$T/$1.conf"
 	chmod 0644 "$T/$1.conf"
-	out=$(NHIACCT_BACKEND_DIR="$BUILD" NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
-		LD_PRELOAD=libnss_wrapper.so "$BUILD/nhiacct" --conf "$T/$1.conf" check --user vendor1 \
+	out=$(pamenv_run "$BUILD/nhiacct" --conf "$T/$1.conf" check --user vendor1 \
 		--at 2026-11-22T10:00:00Z "$2")
 	assert_match '^granted' "$out" "$1 example"
 	assert_match 'approver: +alice' "$out" "$1 example"

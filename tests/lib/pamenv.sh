@@ -27,7 +27,9 @@
 #       CMD under pam_wrapper + nss_wrapper with the files above
 #       (PAMENV_PRELOAD_FIRST, if set, goes first in LD_PRELOAD: e.g. the
 #       ASan runtime; PAMENV_EXEC=1: exec, so that CMD keeps the pid of a
-#       subshell the caller started in the background).
+#       subshell the caller started in the background; PAMENV_BACKEND_DIR:
+#       where the http backend object is, default BUILD).  Uses T/services,
+#       T/passwd, T/group: a suite may write its own into T.
 
 pamenv_init() {
 	BUILD=$(cd "${1:?BUILD}" && pwd) || fail "no build directory $1"
@@ -128,5 +130,5 @@ pamenv_run() {
 	${PAMENV_EXEC:+exec} env LD_PRELOAD="${PAMENV_PRELOAD_FIRST:+$PAMENV_PRELOAD_FIRST:}libpam_wrapper.so:libnss_wrapper.so" \
 	    PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/services" \
 	    NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
-	    NHIACCT_BACKEND_DIR="$BUILD" "$@"
+	    NHIACCT_BACKEND_DIR="${PAMENV_BACKEND_DIR:-$BUILD}" "$@"
 }

@@ -34,6 +34,7 @@ struct pl_login {
 	const char *service;
 	const char *user;
 	const char *rhost;              /* PAM_RHOST, or NULL */
+	const char *tty;                /* PAM_TTY, or NULL */
 	const char *answer;             /* answer to every prompt; NULL: "" */
 	const char *env[PL_ENV_MAX];    /* "NAME=VALUE" put before the phases */
 	unsigned phases;                /* bit set of 1u << enum pl_phase */
@@ -131,6 +132,8 @@ pl_run(const struct pl_login *l, struct pl_result *res)
 	if (rc != PAM_SUCCESS)
 		return rc;
 	if (l->rhost != NULL && (rc = pam_set_item(pamh, PAM_RHOST, l->rhost)) != PAM_SUCCESS)
+		goto out;
+	if (l->tty != NULL && (rc = pam_set_item(pamh, PAM_TTY, l->tty)) != PAM_SUCCESS)
 		goto out;
 	for (int i = 0; i < PL_ENV_MAX && l->env[i] != NULL; i++)
 		if ((rc = pam_putenv(pamh, l->env[i])) != PAM_SUCCESS)

@@ -8,6 +8,7 @@
 # root-owned, and the private journald needs a mount namespace.
 set -u
 . "$(dirname "$0")/../lib/common.sh"
+. "$NHI_TOP/tests/lib/pamenv.sh"
 
 BUILD=$(cd "${1:-build}" && pwd)
 MOD=$BUILD/pam_nhiacct.so
@@ -113,23 +114,19 @@ S
 
 # pam_wrapper and nss_wrapper are preloaded into the test binary only (not
 # into with-journald.sh, unshare, mount or journald: pam_wrapper makes a
-# /tmp/pam.X folder in every process it is loaded into, of 62 names).
-wrapped() {
-	env LD_PRELOAD="libpam_wrapper.so:libnss_wrapper.so" PAM_WRAPPER=1 \
-	    PAM_WRAPPER_SERVICE_DIR="$T/services" \
-	    NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
-	    NHIACCT_BACKEND_DIR="$BUILD" NHI_T="$T" "$@"
-}
+# /tmp/pam.X folder in every process it is loaded into, of 62 names), by
+# pamenv_run with this suite's own T/passwd, T/group and T/services.
+wrapped() { pamenv_run env NHI_T="$T" "$@"; }
 
 rc=0
 note "with a private journald: every path, records read back"
 "$NHI_TOP/tests/lib/with-journald.sh" env T="$T" BUILD="$BUILD" BIN="$BIN" NHI_TEST_JOURNAL=1 \
-	bash -c "$(declare -f wrapped); wrapped \"\$BIN\"" || rc=1
+	bash -c "$(declare -f pamenv_run wrapped); wrapped \"\$BIN\"" || rc=1
 note "a name service that fails (group file unreadable): refused, root let through"
 "$NHI_TOP/tests/lib/with-journald.sh" env T="$T" BUILD="$BUILD" BIN="$BIN" NHI_TEST_JOURNAL=1 \
-	NHI_TEST_MODE=nssfail bash -c "$(declare -f wrapped); wrapped env NSS_WRAPPER_GROUP=\$T \"\$BIN\"" ||
+	NHI_TEST_MODE=nssfail bash -c "$(declare -f pamenv_run wrapped); wrapped env NSS_WRAPPER_GROUP=\$T \"\$BIN\"" ||
 	rc=1
 note "without a journald: audit = required refuses"
 "$NHI_TOP/tests/lib/with-journald.sh" --no-journald env T="$T" BUILD="$BUILD" BIN="$BIN" \
-	NHI_TEST_MODE=nojournal bash -c "$(declare -f wrapped); wrapped \"\$BIN\"" || rc=1
+	NHI_TEST_MODE=nojournal bash -c "$(declare -f pamenv_run wrapped); wrapped \"\$BIN\"" || rc=1
 exit $rc
