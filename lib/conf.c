@@ -45,17 +45,13 @@ static int bad(const struct nhi_conf_key *k, char *err, size_t errsz, const char
 static int
 bad(const struct nhi_conf_key *k, char *err, size_t errsz, const char *fmt, ...)
 {
+	char prefix[64];
 	va_list ap;
-	int n;
 
-	if (err == NULL || errsz == 0)
-		return -EINVAL;
-	n = snprintf(err, errsz, "%s: ", k->name);
-	if (n >= 0 && (size_t)n < errsz) {
-		va_start(ap, fmt);
-		vsnprintf(err + n, errsz - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
+	snprintf(prefix, sizeof(prefix), "%s: ", k->name);
+	va_start(ap, fmt);
+	nhi_vprefixf(err, errsz, prefix, fmt, ap);
+	va_end(ap);
 	return -EINVAL;
 }
 

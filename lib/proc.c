@@ -233,6 +233,15 @@ cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Every process (proc_all), with out emptied first. */
+static int
+listing(struct nhi_proc_set *out, struct nhi_proc_stat **all, size_t *n)
+{
+	out->v = NULL;
+	out->n = 0;
+	return proc_all(all, n);
+}
+
 int
 nhi_proc_descendants(pid_t root, struct nhi_proc_set *out)
 {
@@ -240,9 +249,7 @@ nhi_proc_descendants(pid_t root, struct nhi_proc_set *out)
 	size_t n, cap = 0;
 	int r;
 
-	out->v = NULL;
-	out->n = 0;
-	if ((r = proc_all(&all, &n)) < 0)
+	if ((r = listing(out, &all, &n)) < 0)
 		return r;
 	if (n > 1)
 		qsort(all, n, sizeof(*all), cmp_pid);
@@ -301,9 +308,7 @@ nhi_proc_of_uid(uid_t uid, struct nhi_proc_set *out)
 	size_t n, cap = 0;
 	int r;
 
-	out->v = NULL;
-	out->n = 0;
-	if ((r = proc_all(&all, &n)) < 0)
+	if ((r = listing(out, &all, &n)) < 0)
 		return r;
 	for (size_t i = 0; i < n; i++) {
 		if (all[i].pid <= 1 || all[i].pid == getpid() || all[i].state == 'Z' ||

@@ -102,6 +102,18 @@ nhi_escape(char *dst, size_t dstsz, const char *src)
 	return dst;
 }
 
+void
+nhi_vprefixf(char *dst, size_t dstsz, const char *prefix, const char *fmt, va_list ap)
+{
+	int n;
+
+	if (dst == NULL || dstsz == 0)
+		return;
+	n = snprintf(dst, dstsz, "%s", prefix);
+	if (n >= 0 && (size_t)n < dstsz)
+		vsnprintf(dst + n, dstsz - (size_t)n, fmt, ap);
+}
+
 bool
 nhi_str_in_set(const char *s, size_t min, size_t max, const char *set)
 {

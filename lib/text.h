@@ -7,6 +7,7 @@
 #ifndef NHI_TEXT_H
 #define NHI_TEXT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -17,6 +18,11 @@
  * a MESSAGE.  Returns dst.
  */
 char *nhi_escape(char *dst, size_t dstsz, const char *src);
+
+/* "PREFIX" then fmt with ap into dst (if not NULL), always NUL-terminated,
+ * cut to fit: the one-line diagnostics of the setters and the field map. */
+void nhi_vprefixf(char *dst, size_t dstsz, const char *prefix, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
 
 #define NHI_CS_ALNUM "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 #define NHI_CS_HEX_LOWER "0123456789abcdef"

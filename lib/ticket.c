@@ -65,18 +65,14 @@ static int
 malformed(char *err, size_t errsz, enum nhi_field f, const struct nhi_conf *c,
 	  const char *fmt, ...)
 {
+	char prefix[600] = "";
 	va_list ap;
-	int n = 0;
 
-	if (err == NULL || errsz == 0)
-		return -EBADMSG;
 	if (f < NHI_FIELD_MAX)
-		n = snprintf(err, errsz, "%s (%s): ", nhi_field_key(f), c->field[f]);
-	if (n >= 0 && (size_t)n < errsz) {
-		va_start(ap, fmt);
-		vsnprintf(err + n, errsz - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
+		snprintf(prefix, sizeof(prefix), "%s (%s): ", nhi_field_key(f), c->field[f]);
+	va_start(ap, fmt);
+	nhi_vprefixf(err, errsz, prefix, fmt, ap);
+	va_end(ap);
 	return -EBADMSG;
 }
 
