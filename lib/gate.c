@@ -111,16 +111,14 @@ judge_candidate(json_t *doc, void *ud)
 	const struct nhi_conf *c = j->c;
 	const struct nhi_login *l = j->l;
 	struct nhi_result *r = j->r;
-	char *skipped = j->skipped;
-	size_t skippedsz = sizeof(j->skipped);
 	struct nhi_ticket t;
 	enum nhi_reason why;
-	char msg[sizeof(r->detail)] = "";
+	char msg[200] = "";
 
 	if (nhi_ticket_from_json(c, doc, NULL, &t, msg, sizeof(msg)) < 0 || t.id == NULL) {
-		snprintf(skipped, skippedsz, "a candidate was skipped: %s",
+		snprintf(j->skipped, sizeof(j->skipped), "a candidate was skipped: %s",
 			 msg[0] ? msg : "it has no id");
-		nhi_log(LOG_DEBUG, "lookup: %s", skipped);
+		nhi_log(LOG_DEBUG, "lookup: %s", j->skipped);
 	} else if (!nhi_ticket_has_account(&t, l->user) || !nhi_ticket_matches_host(&t, l->host)) {
 		nhi_log(LOG_DEBUG, "lookup: candidate %s does not name %s on %s", t.id,
 			l->user, l->host);
