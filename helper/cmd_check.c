@@ -65,6 +65,21 @@ print_result(const struct nhi_result *r)
 	printf("  vendor sees: %s\n", nhi_result_message(r, line, sizeof(line)));
 }
 
+/* --at: an RFC 3339 time as tickets write them (fractions too), or any
+ * timestamp of systemd.time(7) that the rest of the command takes. */
+static int
+parse_at(const char *s, int64_t *now)
+{
+	int64_t usec;
+
+	if (nhi_parse_time(s, now) == 0)
+		return 0;
+	if (nhi_parse_when(s, *now * INT64_C(1000000), false, &usec) < 0)
+		return -EINVAL;
+	*now = usec / INT64_C(1000000);
+	return 0;
+}
+
 int
 cmd_check(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 {
@@ -94,9 +109,10 @@ cmd_check(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 		case 's': login.service = optarg; break;
 		case 'r': login.rhost = optarg; break;
 		case 'a':
-			if (nhi_parse_time(optarg, &now) < 0) {
-				fprintf(stderr, "nhiacct check: --at: '%s' is not an RFC 3339 time\n",
-					optarg);
+			if (parse_at(optarg, &now) < 0) {
+				fprintf(stderr, "nhiacct check: --at: '%s' is not a time (RFC 3339, "
+					"\"2026-11-22 09:00\", \"-1h\", \"1h ago\", \"@UNIX\": "
+					"systemd.time(7))\n", optarg);
 				return NHI_EXIT_USAGE;
 			}
 			break;

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -156,32 +157,66 @@ nhi_format_time(int64_t t, char *buf, size_t bufsz)
 	return buf;
 }
 
+/* The units of systemd.time(7) spans, down to seconds (no month or year:
+ * their length is not a fixed number of seconds). */
+static const struct {
+	const char *name;
+	int64_t secs;
+} span_units[] = {
+	{ "s", 1 }, { "sec", 1 }, { "second", 1 }, { "seconds", 1 },
+	{ "m", 60 }, { "min", 60 }, { "minute", 60 }, { "minutes", 60 },
+	{ "h", 3600 }, { "hr", 3600 }, { "hour", 3600 }, { "hours", 3600 },
+	{ "d", 86400 }, { "day", 86400 }, { "days", 86400 },
+	{ "w", 604800 }, { "week", 604800 }, { "weeks", 604800 },
+};
+
+/* Seconds in the unit of n letters at p; 0 if it is none. */
+static int64_t
+span_unit(const char *p, size_t n)
+{
+	for (size_t i = 0; i < sizeof(span_units) / sizeof(span_units[0]); i++)
+		if (strlen(span_units[i].name) == n && strncmp(p, span_units[i].name, n) == 0)
+			return span_units[i].secs;
+	return 0;
+}
+
 int
 nhi_parse_duration(const char *s, int64_t *out)
 {
-	int64_t v = 0, mult = 1;
+	int64_t total = 0;
 	const char *p = s;
 
 	if (s == NULL || !isdigit((unsigned char)*p))
 		return -EINVAL;
-	for (; isdigit((unsigned char)*p); p++) {
-		if (v > DURATION_MAX)
+	while (*p != '\0') {
+		int64_t v = 0, mult;
+		size_t n = 0;
+
+		if (!isdigit((unsigned char)*p))
+			return -EINVAL;
+		for (; isdigit((unsigned char)*p); p++) {
+			if (v > DURATION_MAX)
+				return -ERANGE;
+			v = v * 10 + (*p - '0');
+		}
+		if (*p == '\0' && p - s == (ptrdiff_t)strspn(s, "0123456789")) {
+			mult = 1;               /* a bare number: seconds */
+		} else {
+			if (*p == ' ' && isalpha((unsigned char)p[1]))
+				p++;            /* "1 h" */
+			while (isalpha((unsigned char)p[n]))
+				n++;
+			if ((mult = span_unit(p, n)) == 0)
+				return -EINVAL;
+			p += n;
+			if (*p == ' ' && isdigit((unsigned char)p[1]))
+				p++;            /* "1h 30min" */
+		}
+		if (v > DURATION_MAX / mult || total > DURATION_MAX - v * mult)
 			return -ERANGE;
-		v = v * 10 + (*p - '0');
+		total += v * mult;
 	}
-	switch (*p) {
-	case '\0': mult = 1; break;
-	case 's': mult = 1; p++; break;
-	case 'm': mult = 60; p++; break;
-	case 'h': mult = 3600; p++; break;
-	case 'd': mult = 86400; p++; break;
-	default: return -EINVAL;
-	}
-	if (*p != '\0')
-		return -EINVAL;
-	if (v > DURATION_MAX / mult)
-		return -ERANGE;
-	*out = v * mult;
+	*out = total;
 	return 0;
 }
 
@@ -347,14 +382,33 @@ parse_date(const char *s, bool utc, int64_t *out)
 	return 0;
 }
 
+/* now_usec moved by a span: "-2h", "+1d" (sign 1 or -1). */
+static int
+relative(const char *span, int sign, int64_t now_usec, int64_t *out_usec)
+{
+	int64_t dur, t;
+	int r;
+
+	if ((r = nhi_parse_duration(span, &dur)) < 0)
+		return r == -ERANGE ? r : -EINVAL;
+	t = now_usec + sign * dur * USEC_PER_SEC;
+	if (t < 0 || t > UNIX_MAX * USEC_PER_SEC)
+		return -ERANGE;
+	*out_usec = t;
+	return 0;
+}
+
 int
 nhi_parse_when(const char *s, int64_t now_usec, bool utc, int64_t *out_usec)
 {
-	int64_t now = now_usec / USEC_PER_SEC, t = 0, dur;
+	int64_t now = now_usec / USEC_PER_SEC, t = 0;
+	char span[64];
+	size_t n;
 	int r;
 
 	if (!s || !*s)
 		return -EINVAL;
+	n = strlen(s);
 	if (strcmp(s, "now") == 0) {
 		*out_usec = now_usec;
 		return 0;
@@ -367,15 +421,14 @@ nhi_parse_when(const char *s, int64_t now_usec, bool utc, int64_t *out_usec)
 		r = local_midnight(now, 1, utc, &t);
 	else if (s[0] == '@')
 		return parse_unix_usec(s + 1, out_usec);
-	else if (s[0] == '-' || s[0] == '+') {
-		r = nhi_parse_duration(s + 1, &dur);
-		if (r < 0)
-			return r == -ERANGE ? r : -EINVAL;
-		t = s[0] == '-' ? now_usec - dur * USEC_PER_SEC : now_usec + dur * USEC_PER_SEC;
-		if (t < 0 || t > UNIX_MAX * USEC_PER_SEC)
-			return -ERANGE;
-		*out_usec = t;
-		return 0;
+	else if (s[0] == '-' || s[0] == '+')
+		return relative(s + 1, s[0] == '-' ? -1 : 1, now_usec, out_usec);
+	else if (n > 4 && n - 4 < sizeof(span) && strcmp(s + n - 4, " ago") == 0) {
+		snprintf(span, sizeof(span), "%.*s", (int)(n - 4), s);  /* "1h ago" */
+		return relative(span, -1, now_usec, out_usec);
+	} else if (n > 5 && n - 5 < sizeof(span) && strcmp(s + n - 5, " left") == 0) {
+		snprintf(span, sizeof(span), "%.*s", (int)(n - 5), s);  /* "1h left" */
+		return relative(span, 1, now_usec, out_usec);
 	} else
 		r = parse_date(s, utc, &t);
 	if (r < 0)

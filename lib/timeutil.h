@@ -16,7 +16,10 @@ int nhi_parse_time(const char *s, int64_t *out);
 /* "2026-11-22T09:00:00Z" into buf (>= NHI_TIME_BUF).  Returns buf. */
 #define NHI_TIME_BUF 32
 char *nhi_format_time(int64_t t, char *buf, size_t bufsz);
-/* "90", "90s", "15m", "8h", "1d" -> seconds in [0, 100 years]; -EINVAL/-ERANGE. */
+/* A span as systemd.time(7) writes it, down to seconds: "90" (seconds),
+ * "90s", "15m", "90min", "8h", "1 h", "1h30min", "1d 3h", "2w" -> seconds
+ * in [0, 100 years]; -EINVAL/-ERANGE.  Units s, sec, second(s), m, min,
+ * minute(s), h, hr, hour(s), d, day(s), w, week(s). */
 int nhi_parse_duration(const char *s, int64_t *out);
 /* "2h 5m", "59s", "1d 3h": for people; into buf. Returns buf. */
 char *nhi_format_duration(int64_t secs, char *buf, size_t bufsz);
@@ -24,7 +27,8 @@ char *nhi_format_duration(int64_t secs, char *buf, size_t bufsz);
 /*
  * Parses a --since/--until argument into Unix microseconds:
  *   "now", "today", "yesterday", "tomorrow" (midnight),
- *   "-2h", "-30m", "-1d", "+1h", "-90" (seconds) relative to now,
+ *   "-2h", "-30m", "-90min", "-3h30min", "-1w", "+1h", "-90" (seconds),
+ *     "1h ago", "2h left": relative to now (spans of nhi_parse_duration),
  *   "YYYY-MM-DD", "YYYY-MM-DD HH:MM", "YYYY-MM-DD HH:MM:SS" (a 'T' may
  *     replace the blank), optionally followed by "Z", " UTC" or a numeric
  *     offset "+HH:MM"; without one the time is local, or UTC when utc is set,

@@ -63,6 +63,16 @@ static void test_parse_relative(void **state)
 	assert_int_equal(parse_ok("+1h", true), NOW + S(3600));
 	assert_int_equal(parse_ok("-90", true), NOW - S(90));
 	assert_int_equal(parse_ok("-45s", false), NOW - S(45));
+	/* systemd.time(7) spans, as operators type them */
+	assert_int_equal(parse_ok("-90min", true), NOW - S(5400));
+	assert_int_equal(parse_ok("-3h30min", true), NOW - S(12600));
+	assert_int_equal(parse_ok("-1w", true), NOW - S(7 * 86400));
+	assert_int_equal(parse_ok("1h ago", true), NOW - S(3600));
+	assert_int_equal(parse_ok("1h 30min ago", true), NOW - S(5400));
+	assert_int_equal(parse_ok("2h left", true), NOW + S(7200));
+	assert_int_equal(parse_ok("@1700000000", true), S(1700000000));
+	assert_int_equal(parse_err("ago"), -EINVAL);
+	assert_int_equal(parse_err("1x ago"), -EINVAL);
 }
 
 static void test_parse_dates_utc(void **state)
