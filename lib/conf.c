@@ -74,6 +74,45 @@ set_list(const struct nhi_conf_key *k, struct nhi_conf *c, const char *v,
 	return r;
 }
 
+/* A list that says who is a vendor: empty would switch the control off
+ * without a word, so it is refused; leaving the key out is how to say
+ * "nobody by this key". */
+static int
+set_who(const struct nhi_conf_key *k, struct nhi_conf *c, const char *v,
+	char *err, size_t errsz)
+{
+	if (v[strspn(v, " \t")] == '\0')
+		return bad(k, err, errsz, "empty; an empty list would switch this control off "
+			   "(leave the line out instead)");
+	return set_list(k, c, v, err, errsz);
+}
+
+/* Allowed approvers: names and @groups, or "*" for anyone.  Empty is
+ * refused: it would allow anyone without saying so. */
+static int
+set_approvers(const struct nhi_conf_key *k, struct nhi_conf *c, const char *v,
+	      char *err, size_t errsz)
+{
+	struct nhi_strv sv = { NULL, 0 };
+	int r;
+
+	if ((r = nhi_strv_split(&sv, v)) == -E2BIG)
+		return bad(k, err, errsz, "more than %d entries", NHI_LIST_MAX);
+	if (r == 0 && sv.n == 0)
+		r = bad(k, err, errsz, "empty; write '*' if any approver will do");
+	else if (r == 0 && nhi_strv_contains(&sv, "*") && sv.n > 1)
+		r = bad(k, err, errsz, "'*' (anyone) together with names");
+	if (r == 0 && sv.n == 1 && strcmp(sv.v[0], "*") == 0)
+		nhi_strv_free(&sv);     /* anyone: no list */
+	if (r < 0) {
+		nhi_strv_free(&sv);
+		return r;
+	}
+	nhi_strv_free(&c->approvers);
+	c->approvers = sv;
+	return 0;
+}
+
 /* A list that may not be empty. */
 static int
 set_states(const struct nhi_conf_key *k, struct nhi_conf *c, const char *v,
@@ -272,8 +311,8 @@ set_pointer(const struct nhi_conf_key *k, struct nhi_conf *c, const char *v,
 #define DAY INT64_C(86400)
 
 static const struct nhi_conf_key keys[] = {
-	{ "vendor_groups",   "list",     "",          OFF(vendor_groups), 0, 0, set_list },
-	{ "vendor_users",    "list",     "",          OFF(vendor_users), 0, 0, set_list },
+	{ "vendor_groups",   "list",     NULL,        OFF(vendor_groups), 0, 0, set_who },
+	{ "vendor_users",    "list",     NULL,        OFF(vendor_users), 0, 0, set_who },
 	{ "exempt_users",    "list",     "root",      OFF(exempt_users), 0, 0, set_list },
 	{ "host",            "name",     NULL,        OFF(host), 0, 0, set_name },
 	{ "backend",         "choice",   "file",      OFF(backend), 0, 0, set_backend },
@@ -285,7 +324,7 @@ static const struct nhi_conf_key keys[] = {
 	{ "timeout",         "duration", "5s",        OFF(timeout), 1, 300, set_duration },
 	{ "proxy",           "url",      NULL,        OFF(proxy), 0, 0, set_proxy },
 	{ "approved_states", "list",     "approved",  OFF(approved_states), 0, 0, set_states },
-	{ "approvers",       "list",     "",          OFF(approvers), 0, 0, set_list },
+	{ "approvers",       "list",     "*",         OFF(approvers), 0, 0, set_approvers },
 	{ "max_window",      "duration", "8h",        OFF(max_window), 1, 366 * DAY, set_duration },
 	{ "clock_skew",      "duration", "60s",       OFF(clock_skew), 0, DAY, set_duration },
 	{ "lookup",          "boolean",  "yes",       OFF(lookup), 0, 0, set_bool },
@@ -354,7 +393,8 @@ nhi_conf_free(struct nhi_conf *c)
 	for (size_t i = 0; i < N_KEYS; i++) {
 		const struct nhi_conf_key *k = &keys[i];
 
-		if (k->set == set_list || k->set == set_states)
+		if (k->set == set_list || k->set == set_states || k->set == set_who ||
+		    k->set == set_approvers)
 			nhi_strv_free(AT(c, k, struct nhi_strv));
 		else if (k->set == set_name || k->set == set_path || k->set == set_url ||
 			 k->set == set_proxy || k->set == set_pointer)
@@ -363,18 +403,45 @@ nhi_conf_free(struct nhi_conf *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* The row of key, or NULL. */
+static const struct nhi_conf_key *
+find_key(const char *key)
+{
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (strcmp(key, keys[i].name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+/* A word of v that starts with '#': a comment written after a value, which
+ * would otherwise become part of it ("approved # not pending" would make
+ * "pending" an approved state).  NULL if none. */
+static const char *
+trailing_comment(const char *v)
+{
+	for (const char *p = v; *p; p++)
+		if (*p == '#' && (p == v || p[-1] == ' ' || p[-1] == '\t'))
+			return p;
+	return NULL;
+}
+
 int
 nhi_conf_set(struct nhi_conf *c, const char *key, const char *v,
 	     char *err, size_t errsz)
 {
+	const struct nhi_conf_key *k = find_key(key);
+	const char *hash;
+
 	if (err && errsz)
 		err[0] = '\0';
-	for (size_t i = 0; i < N_KEYS; i++)
-		if (strcmp(key, keys[i].name) == 0)
-			return keys[i].set(&keys[i], c, v, err, errsz);
-	if (err)
-		snprintf(err, errsz, "unknown key '%s'", key);
-	return -ENOENT;
+	if (k == NULL) {
+		if (err)
+			snprintf(err, errsz, "unknown key '%s'", key);
+		return -ENOENT;
+	}
+	if ((hash = trailing_comment(v)) != NULL)
+		return bad(k, err, errsz, "'%.40s': comments go on lines of their own", hash);
+	return k->set(k, c, v, err, errsz);
 }
 
 /* ---- the file ----------------------------------------------------------------- */
@@ -393,11 +460,14 @@ trim(char *s)
 }
 
 /* One line (NUL-terminated, without its newline) into c; -EINVAL with
- * err = "what" if it is not a comment, blank or a valid key = value. */
+ * err = "what" if it is not a comment, blank or a valid key = value, or
+ * sets a key an earlier line set (seen[]: the line of each key). */
 static int
-load_line(struct nhi_conf *c, char *line, char *err, size_t errsz)
+load_line(struct nhi_conf *c, char *line, unsigned lineno, unsigned *seen, char *err,
+	  size_t errsz)
 {
 	char *key = trim(line), *eq;
+	const struct nhi_conf_key *k;
 	int r;
 
 	if (*key == '\0' || *key == '#')
@@ -407,7 +477,15 @@ load_line(struct nhi_conf *c, char *line, char *err, size_t errsz)
 		return -EINVAL;
 	}
 	*eq = '\0';
-	r = nhi_conf_set(c, trim(key), trim(eq + 1), err, errsz);
+	key = trim(key);
+	if ((k = find_key(key)) != NULL && seen[k - keys] != 0) {
+		snprintf(err, errsz, "%s is set again (first on line %u): one line per key",
+			 key, seen[k - keys]);
+		return -EINVAL;
+	}
+	if (k != NULL)
+		seen[k - keys] = lineno;
+	r = nhi_conf_set(c, key, trim(eq + 1), err, errsz);
 	if (r < 0 && err[0] == '\0')
 		snprintf(err, errsz, "%s", strerror(-r));
 	return r == -ENOMEM ? r : (r < 0 ? -EINVAL : 0);
@@ -427,7 +505,7 @@ nhi_conf_load(struct nhi_conf *c, const char *path, char *err, size_t errsz)
 		.owner = c->check_perms ? NHI_OWNER_ROOT : NHI_OWNER_ANY,
 	};
 	char msg[256], scratch[1], *buf = NULL, *line, *next;
-	unsigned lineno = 0;
+	unsigned lineno = 0, seen[N_KEYS] = { 0 };
 	size_t len = 0;
 	int r;
 
@@ -456,7 +534,7 @@ nhi_conf_load(struct nhi_conf *c, const char *path, char *err, size_t errsz)
 			r = -EINVAL;
 		} else {
 			*end = '\0';
-			r = load_line(c, line, msg, sizeof(msg));
+			r = load_line(c, line, lineno, seen, msg, sizeof(msg));
 		}
 		if (r < 0) {
 			snprintf(err, errsz, "%s:%u: %s", path, lineno, msg);

@@ -64,7 +64,8 @@ conf() { # conf FILE [extra lines]
 conf "$T/nhiacct.conf"
 conf "$T/bad.conf" "bogus_key = 1"
 conf "$T/loose.conf"; chmod 0664 "$T/loose.conf"
-conf "$T/missinggroup.conf" "vendor_groups = vendors no-such-group"
+conf "$T/missinggroup.conf"   # one line per key: the group goes into that line
+sed -i 's/^vendor_groups = vendors$/vendor_groups = vendors no-such-group/' "$T/missinggroup.conf"
 
 svc() { # svc NAME CONF [account args]
 	local name=$1 c=$2; shift 2

@@ -430,7 +430,7 @@ test_set_more_bad_values(void **state)
 		{ "timeout", "-1" },
 		{ "timeout", "" },
 		{ "max_window", "367d" },
-		{ "max_window", "8 h" },
+		{ "max_window", "8 parsecs" },
 		{ "clock_skew", "-60" },
 		{ "clock_skew", "1d1s" },
 		{ "recheck", "2d" },
@@ -596,8 +596,11 @@ test_set_lists_replace_previous(void **state)
 	assert_int_equal(c.vendor_users.n, 1);
 	assert_string_equal(c.vendor_users.v[0], "c");
 	/* an empty value empties a list that may be empty */
-	assert_int_equal(nhi_conf_set(&c, "vendor_users", "", NULL, 0), 0);
-	assert_int_equal(c.vendor_users.n, 0);
+	assert_int_equal(nhi_conf_set(&c, "exempt_users", "", NULL, 0), 0);
+	assert_int_equal(c.exempt_users.n, 0);
+	/* ... and is refused where it would switch a control off */
+	assert_int_equal(nhi_conf_set(&c, "vendor_users", "", NULL, 0), -EINVAL);
+	assert_int_equal(c.vendor_users.n, 1);
 	nhi_conf_free(&c);
 }
 
@@ -630,7 +633,6 @@ test_load_comments_blank_lines_whitespace(void **state)
 		"max_window=2h\r\n"
 		"approvers = alice @secops\n"
 		"lookup_url = https://t.example.com/lookup?user={user}&host={host}\n"
-		"vendor_users = vendor1 vendor3\n"   /* the last one wins */
 		"field_purpose =\n"
 		"clock_skew = 30s");                  /* no final newline */
 	struct nhi_conf c;
@@ -644,7 +646,7 @@ test_load_comments_blank_lines_whitespace(void **state)
 	assert_int_equal(c.vendor_groups.n, 1);
 	assert_string_equal(c.host, "jump1.example.com");
 	assert_int_equal(c.vendor_users.n, 2);
-	assert_string_equal(c.vendor_users.v[1], "vendor3");
+	assert_string_equal(c.vendor_users.v[1], "vendor2");
 	assert_int_equal(c.max_window, 7200);
 	assert_int_equal(c.approvers.n, 2);
 	/* '=' inside the value is part of it */
@@ -653,6 +655,61 @@ test_load_comments_blank_lines_whitespace(void **state)
 	assert_int_equal(c.clock_skew, 30);
 	/* untouched keys keep their defaults */
 	assert_int_equal(c.timeout, 5);
+	nhi_conf_free(&c);
+}
+
+/*
+ * Typos that used to weaken the policy without a word:
+ *   approved_states = approved   # not pending
+ * made "#", "not" and "pending" approved states (a pending ticket was
+ * granted); a repeated key silently replaced the earlier line; an empty
+ * vendor_users, vendor_groups or approvers switched that control off.
+ */
+static void
+test_load_typos_are_errors(void **state)
+{
+	static const struct { const char *text, *want; } cases[] = {
+		{ "approved_states = approved   # not pending\n",
+		  ":1: approved_states: '# not pending': comments go on lines of their own" },
+		{ "vendor_users = vendor1 #vendor2\n", ":1: vendor_users: '#vendor2'" },
+		{ "vendor_groups = vendors\nhost = a\nvendor_groups = others\n",
+		  ":3: vendor_groups is set again (first on line 1)" },
+		{ "vendor_users =\n", ":1: vendor_users: empty" },
+		{ "vendor_groups =   \n", ":1: vendor_groups: empty" },
+		{ "approvers =\n", ":1: approvers: empty; write '*' if any approver will do" },
+		{ "approvers = * alice\n", ":1: approvers: '*' (anyone) together with names" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *path = write_file("typo.conf", cases[i].text);
+		struct nhi_conf c;
+		char err[512] = "";
+
+		print_message("  %s", cases[i].text);
+		conf_init(&c);
+		assert_int_equal(nhi_conf_load(&c, path, err, sizeof(err)), -EINVAL);
+		if (strstr(err, cases[i].want) == NULL)
+			fail_msg("err '%s' lacks '%s'", err, cases[i].want);
+		nhi_conf_free(&c);
+	}
+}
+
+/* approvers = * says "anyone" out loud; a '#' inside a value is kept. */
+static void
+test_load_explicit_anyone_and_hash_inside_values(void **state)
+{
+	const char *path = write_file("anyone.conf",
+		"approvers = *\n"
+		"url = https://t.example.com/t/{id}#frag\n");
+	struct nhi_conf c;
+	char err[512] = "";
+
+	(void)state;
+	conf_init(&c);
+	assert_int_equal(nhi_conf_load(&c, path, err, sizeof(err)), 0);
+	assert_int_equal(c.approvers.n, 0);
+	assert_string_equal(c.url, "https://t.example.com/t/{id}#frag");
 	nhi_conf_free(&c);
 }
 
@@ -1044,6 +1101,8 @@ main(void)
 		cmocka_unit_test(test_load_file_too_large),
 		cmocka_unit_test(test_load_missing_file_error),
 		cmocka_unit_test(test_load_symlink_and_fifo_refused),
+		cmocka_unit_test(test_load_typos_are_errors),
+		cmocka_unit_test(test_load_explicit_anyone_and_hash_inside_values),
 		cmocka_unit_test(test_load_backend_http_without_url),
 		cmocka_unit_test(test_perms_root_owned_0600_and_0644_accepted),
 		cmocka_unit_test(test_perms_group_writable_0664_refused),
