@@ -21,6 +21,11 @@ struct nhi_cmd_ctx {
 	const char *conf_path;  /* --conf, or NULL for NHI_DEFAULT_CONF */
 };
 
+/* A usage error of a subcommand (cmd: its argv[0], "nhiacct check"):
+ * "nhiacct check: what" (unless what is NULL: getopt said it already) and
+ * a hint to --help, on stderr.  Returns NHI_EXIT_USAGE. */
+int nhi_cmd_usage_error(const char *cmd, const char *what);
+
 /* Loads the configuration for a subcommand; prints the error on stderr. */
 int nhi_cmd_load_conf(const struct nhi_cmd_ctx *ctx, struct nhi_conf *c);
 

@@ -117,13 +117,15 @@ cmd_check(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 			}
 			break;
 		case 'h': return check_usage(stdout);
-		default: return check_usage(stderr);
+		default: return nhi_cmd_usage_error(argv[0], NULL);
 		}
 	}
 	if (optind < argc)
 		ticket = argv[optind++];
-	if (login.user == NULL || optind < argc)
-		return check_usage(stderr);
+	if (login.user == NULL)
+		return nhi_cmd_usage_error(argv[0], "--user is required");
+	if (optind < argc)
+		return nhi_cmd_usage_error(argv[0], "one ticket at most");
 	if (nhi_cmd_load_conf(ctx, &c) < 0)
 		return NHI_EXIT_USAGE;
 	if (login.host != NULL && nhi_conf_set(&c, "host", login.host, NULL, 0) < 0) {

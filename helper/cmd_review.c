@@ -275,6 +275,7 @@ set_matches(sd_journal *j, const char *ticket, const char *user,
 static int
 open_journal(const struct review_opts *o, sd_journal **j)
 {
+	uint64_t usage = 0;
 	int r;
 
 	if (o->dir)
@@ -291,11 +292,17 @@ open_journal(const struct review_opts *o, sd_journal **j)
 	}
 	/* A hint to the library: we never need more of a value than this. */
 	(void)sd_journal_set_data_threshold(*j, NHI_REVIEW_FIELD_MAX + 64);
-	if (!o->dir && !o->n_files && !sd_journal_has_runtime_files(*j) &&
-	    !sd_journal_has_persistent_files(*j))
-		fprintf(stderr, "nhiacct review: no system journal files found%s\n",
-			geteuid() != 0 ? " (reading them needs root or the systemd-journal group)"
-				       : "");
+	/* Nothing to read is not "nothing happened": say so, and fail.  The
+	 * usage is the size of the journal files it opened: 0 when none. */
+	if (!o->n_files && (sd_journal_get_usage(*j, &usage) < 0 || usage == 0)) {
+		fprintf(stderr, "nhiacct review: no journal files %s%s%s\n",
+			o->dir ? "in " : "found", o->dir ? o->dir : "",
+			o->dir ? " (collected journals are *.journal files)" :
+			geteuid() != 0 ? " (reading them needs root or the systemd-journal group)" : "");
+		sd_journal_close(*j);
+		*j = NULL;
+		return -ENOENT;
+	}
 	return 0;
 }
 
@@ -401,7 +408,6 @@ parse_opts(int argc, char **argv, struct review_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->since = o->until = NHI_USEC_UNKNOWN;
 	optind = 1;
-	opterr = 1;
 	while ((ch = getopt_long(argc, argv, "D:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 't': o->ticket = optarg; break;
@@ -470,7 +476,7 @@ cmd_review(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 	(void)ctx;      /* review reads the journal only, no configuration */
 	r = parse_opts(argc, argv, &o);
 	if (r != 0)
-		return r > 0 ? review_usage(stdout) : review_usage(stderr);
+		return r > 0 ? review_usage(stdout) : nhi_cmd_usage_error(argv[0], NULL);
 	f = (struct nhi_review_filter){ .user = o.user, .ticket = o.ticket,
 					.since_usec = o.since, .until_usec = o.until };
 	if (nhi_review_init(&rv, &f) < 0) {

@@ -118,11 +118,13 @@ cmd_revoke(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 		case 's': session = optarg; break;
 		case 't': ticket = optarg; break;
 		case 'h': return revoke_usage(stdout);
-		default: return revoke_usage(stderr);
+		default: return nhi_cmd_usage_error(argv[0], NULL);
 		}
 	}
-	if (optind < argc || (session == NULL) == (ticket == NULL))
-		return revoke_usage(stderr);
+	if (optind < argc)
+		return nhi_cmd_usage_error(argv[0], "unexpected argument");
+	if ((session == NULL) == (ticket == NULL))
+		return nhi_cmd_usage_error(argv[0], "one of --session and --ticket is needed");
 	if (session != NULL && !nhi_session_id_valid(session)) {
 		fprintf(stderr, "nhiacct revoke: '%s' is not a session id (32 hex digits)\n",
 			session);

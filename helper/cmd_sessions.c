@@ -67,11 +67,11 @@ cmd_sessions(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 		switch (ch) {
 		case 'j': json = true; break;
 		case 'h': return sessions_usage(stdout);
-		default: return sessions_usage(stderr);
+		default: return nhi_cmd_usage_error(argv[0], NULL);
 		}
 	}
 	if (optind < argc)
-		return sessions_usage(stderr);
+		return nhi_cmd_usage_error(argv[0], "unexpected argument");
 	if (nhi_cmd_load_conf(ctx, &c) < 0)
 		return NHI_EXIT_USAGE;
 	dirfd = nhi_state_dir_open(c.state_dir, false, err, sizeof(err));

@@ -43,9 +43,9 @@ cmd_sweep(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1)
-		return ch == 'h' ? sweep_usage(stdout) : sweep_usage(stderr);
+		return ch == 'h' ? sweep_usage(stdout) : nhi_cmd_usage_error(argv[0], NULL);
 	if (optind < argc)
-		return sweep_usage(stderr);
+		return nhi_cmd_usage_error(argv[0], "unexpected argument");
 	if (nhi_cmd_load_conf(ctx, &c) < 0)
 		return NHI_EXIT_USAGE;
 	if (nhi_watch_init(&w, &c, NHI_CMD_IDENTIFIER, err, sizeof(err)) < 0) {

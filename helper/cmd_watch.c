@@ -231,9 +231,9 @@ cmd_watch(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1)
-		return ch == 'h' ? watch_usage(stdout) : watch_usage(stderr);
+		return ch == 'h' ? watch_usage(stdout) : nhi_cmd_usage_error(argv[0], NULL);
 	if (optind < argc)
-		return watch_usage(stderr);
+		return nhi_cmd_usage_error(argv[0], "unexpected argument");
 	if (nhi_cmd_load_conf(ctx, &c) < 0)
 		return NHI_EXIT_USAGE;
 	if (nhi_watch_init(&w, &c, NHI_CMD_IDENTIFIER, err, sizeof(err)) < 0) {

@@ -25,11 +25,20 @@ static const struct {
 static int
 usage(FILE *f)
 {
-	fprintf(f, "usage: nhiacct [--conf PATH] [--debug] COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(f, "usage: nhiacct [--conf PATH] [--debug] [--version] COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %-9s %s\n", cmds[i].name, cmds[i].summary);
 	fprintf(f, "\n'nhiacct COMMAND --help' for a command's options; see nhiacct(8).\n");
 	return f == stdout ? NHI_EXIT_OK : NHI_EXIT_USAGE;
+}
+
+int
+nhi_cmd_usage_error(const char *cmd, const char *what)
+{
+	if (what != NULL)
+		fprintf(stderr, "%s: %s\n", cmd, what);
+	fprintf(stderr, "Try '%s --help'.\n", cmd);
+	return NHI_EXIT_USAGE;
 }
 
 static bool debug;
@@ -71,6 +80,7 @@ int
 main(int argc, char **argv)
 {
 	struct nhi_cmd_ctx ctx = { NULL };
+	char name[64];
 	int i = 1, o = 1;
 
 	nhi_log_set(log_stderr, NULL);
@@ -82,6 +92,10 @@ main(int argc, char **argv)
 			ctx.conf_path = argv[k] + 7;
 		else if (strcmp(argv[k], "--debug") == 0)
 			debug = true;
+		else if (strcmp(argv[k], "--version") == 0) {
+			printf("nhiacct %s\n", NHI_VERSION);
+			return NHI_EXIT_OK;
+		}
 		else if (strcmp(argv[k], "--") == 0) {
 			while (k < argc)
 				argv[o++] = argv[k++];
@@ -95,20 +109,25 @@ main(int argc, char **argv)
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			return usage(stdout);
 		} else {
-			fprintf(stderr, "nhiacct: unknown option %s\n", argv[i]);
-			return usage(stderr);
+			fprintf(stderr, "nhiacct: unknown option '%s'\n", argv[i]);
+			return nhi_cmd_usage_error("nhiacct", NULL);
 		}
 	}
 	if (i >= argc)
-		return usage(stderr);
+		return nhi_cmd_usage_error("nhiacct", "a command is needed");
 	/* What the revocation commands did (warned, revoked, closed a stale
 	 * record) belongs in the service's log: under systemd, stderr is it. */
 	if (strcmp(argv[i], "watch") == 0 || strcmp(argv[i], "sweep") == 0 ||
 	    strcmp(argv[i], "revoke") == 0)
 		log_max = LOG_INFO;
-	for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++)
-		if (strcmp(argv[i], cmds[k].name) == 0)
-			return cmds[k].fn(&ctx, argc - i, argv + i);
+	for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++) {
+		if (strcmp(argv[i], cmds[k].name) != 0)
+			continue;
+		/* getopt's own messages then read "nhiacct check: ..." */
+		snprintf(name, sizeof(name), "nhiacct %s", cmds[k].name);
+		argv[i] = name;
+		return cmds[k].fn(&ctx, argc - i, argv + i);
+	}
 	fprintf(stderr, "nhiacct: unknown command '%s'\n", argv[i]);
-	return usage(stderr);
+	return nhi_cmd_usage_error("nhiacct", NULL);
 }

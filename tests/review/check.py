@@ -248,7 +248,10 @@ check(rows is not None and all(r["host"] == HOST for r in rows),
       "-D rows carry the host they came from (_HOSTNAME)", rows)
 
 # ---- usage errors: exit 2 with a message ---------------------------------
-for args in (["--ticket", "../etc/passwd"], ["--ticket", ""], ["--ticket", "x" * 65],
+# (and nothing to read is not "nothing happened": an empty -D is exit 2)
+empty_dir = os.path.join(WORK, "empty-dir")
+os.makedirs(empty_dir, exist_ok=True)
+for args in (["-D", empty_dir], ["--since", "1x ago"],["--ticket", "../etc/passwd"], ["--ticket", ""], ["--ticket", "x" * 65],
              ["--since", "garbage"], ["--until", "2026-02-30"],
              ["--since", "now", "--until", "-1h"], ["-D", copy, "--file", copied[0]],
              ["extra"], ["--bogus"], ["--user", ""],
@@ -260,6 +263,15 @@ for args in (["--ticket", "../etc/passwd"], ["--ticket", ""], ["--ticket", "x" *
           f"rc={p.returncode} out={p.stdout!r} err={p.stderr!r}")
 p = review("--help")
 check(p.returncode == 0 and b"--ticket" in p.stdout, "--help: usage on stdout, exit 0")
+p = review("--bogus")
+check(p.stderr.startswith(b"nhiacct review: ") and b"Try 'nhiacct review --help'" in p.stderr
+      and b"usage:" not in p.stderr, "a usage error names the command and hints, no whole usage",
+      p.stderr)
+p = review("--version")
+check(p.returncode == 0 and re.match(rb"^nhiacct \d", p.stdout), "--version", p.stdout)
+for since in ("-90min", "1h ago", "-3h30min", "-1w", "yesterday", "@1700000000"):
+    p = review("--since", since, "--json")
+    check(p.returncode == 0, "--since " + since, p.stderr)
 
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
