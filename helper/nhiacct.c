@@ -15,6 +15,7 @@ static const struct {
 	const char *summary;
 } cmds[] = {
 	{ "check", cmd_check, "the module's decision for a login, without logging in" },
+	{ "check-config", cmd_check_config, "the configuration and PAM stacks, like sshd -t" },
 	{ "watch", cmd_watch, "the revocation daemon" },
 	{ "sweep", cmd_sweep, "one revocation pass, then exit" },
 	{ "sessions", cmd_sessions, "live sessions with their ticket and time left" },
@@ -27,7 +28,7 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: nhiacct [--conf PATH] [--debug] [--version] COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %-9s %s\n", cmds[i].name, cmds[i].summary);
+		fprintf(f, "  %-13s %s\n", cmds[i].name, cmds[i].summary);
 	fprintf(f, "\n'nhiacct COMMAND --help' for a command's options; see nhiacct(8).\n");
 	return f == stdout ? NHI_EXIT_OK : NHI_EXIT_USAGE;
 }

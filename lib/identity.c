@@ -319,3 +319,16 @@ nhi_vendor_groups_check(const struct nhi_conf *c, char *err, size_t errsz)
 	free(gbuf);
 	return r;
 }
+
+int
+nhi_name_lookup(const char *name, bool group)
+{
+	struct passwd pw;
+	struct group gr;
+	char *buf = NULL;
+	int r;
+
+	r = group ? get_gr(name, &gr, &buf) : get_pw_of(name, 0, &pw, &buf);
+	free(buf);
+	return r == 0 ? 1 : r == -ENOENT ? 0 : r;
+}

@@ -6,6 +6,7 @@
 #ifndef NHI_IDENTITY_H
 #define NHI_IDENTITY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -36,5 +37,9 @@ int nhi_classify(const struct nhi_conf *c, const char *typed, struct nhi_identit
 /* Does every vendor_groups group resolve?  0 yes, else err names the first
  * that does not (-ENOENT missing, other negative errno: lookup failed). */
 int nhi_vendor_groups_check(const struct nhi_conf *c, char *err, size_t errsz);
+
+/* Does the user (group false) or group exist?  1 yes, 0 no, or a negative
+ * errno when the name service could not tell (never read as "no"). */
+int nhi_name_lookup(const char *name, bool group);
 
 #endif
