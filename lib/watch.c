@@ -232,7 +232,7 @@ recheck_child(struct nhi_watch *w, int fd, int64_t now)
 	const struct nhi_session *v = w->live.v;
 
 	for (size_t i = 0; i < w->live.n; i++) {
-		struct nhi_login login = { v[i].user, v[i].service, v[i].rhost, NULL };
+		struct nhi_login login = { v[i].user, v[i].service, v[i].rhost, w->conf->host };
 		struct nhi_result res;
 		char line[ANSWER_LINE_MAX];
 		size_t j;
