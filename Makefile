@@ -29,7 +29,7 @@ DEPS_BUILD = libpam0g-dev libcurl4-openssl-dev libjansson-dev libsystemd-dev \
 DEPS_TEST  = libpam-wrapper libpamtest0-dev libnss-wrapper libuid-wrapper \
 	     openssh-server openssh-client python3 openssl mandoc jq \
 	     systemd systemd-journal-remote clang libclang-rt-14-dev valgrind cppcheck \
-	     clang-tidy util-linux procps tmux mmdebstrap
+	     clang-tidy util-linux procps tmux mmdebstrap debhelper lintian
 
 PKGS      = jansson libsystemd
 CORE_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
@@ -159,8 +159,9 @@ $(BUILD)/bench/pam_loop: bench/pam_loop.c tests/lib/pamlogin.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/lib $(LDFLAGS_ALL) -o $@ $< $(PAM_LIBS) -ldl
 
-deb: all
-	tools/mkdeb.sh $(BUILD) $(BUILD)/deb
+# The Debian packages (debian/, debhelper) from a clean copy of the tree.
+deb:
+	tools/mkdeb.sh $(BUILD)/deb
 
 fuzz: fuzz-targets
 	tests/fuzz/run.sh $(BUILD) $${FUZZ_SECONDS:-60}

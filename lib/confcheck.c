@@ -287,6 +287,6 @@ nhi_confcheck_pam(const char *pamdir, struct nhi_findings *f)
 		if (st.account_line == 0)
 			nhi_finding_add(f, NHI_SEV_WARNING, path, "a door vendors' code can use is not "
 					"gated: no 'account required pam_nhiacct.so' (see the "
-					"examples in /usr/share/doc/libpam-nhiacct/examples)");
+					"examples in /usr/share/doc/libpam-nhiacct/examples/pam.d)");
 	}
 }

@@ -1,55 +1,33 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# tools/mkdeb.sh BUILD OUTDIR: builds libpam-nhiacct_VERSION_ARCH.deb from a
-# `make install DESTDIR=...` tree with dpkg-deb (no debhelper needed).
-# /etc/security/nhiacct.conf is a conffile: dpkg keeps the administrator's.
+# tools/mkdeb.sh OUTDIR: the Debian packages of debian/ (libpam-nhiacct,
+# libpam-nhiacct-http and their -dbgsym), built with
+# `dpkg-buildpackage -us -uc -b` from a clean copy of the tree (the files git
+# tracks, else the tree without build output) into OUTDIR.  Prints the path
+# of the .changes file; the build log is OUTDIR/build.log.
 set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=$1
-OUT=$(mkdir -p "$2" && cd "$2" && pwd)
-VERSION=$(cat "$TOP/VERSION")
+OUT=$(mkdir -p "$1" && cd "$1" && pwd)
+command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null || {
+	echo "mkdeb.sh: needs dpkg-dev and debhelper (apt-get install dpkg-dev debhelper)" >&2
+	exit 1
+}
+VERSION=$(dpkg-parsechangelog -l "$TOP/debian/changelog" -S Version)
 ARCH=$(dpkg --print-architecture)
-ROOT=$(mktemp -d /tmp/nhiacct-deb.XXXXXX)
-trap 'rm -rf "$ROOT"' EXIT
-
-make -C "$TOP" -s BUILD="$BUILD" install DESTDIR="$ROOT" >/dev/null
-mkdir -p "$ROOT/DEBIAN" "$ROOT/usr/share/doc/libpam-nhiacct"
-install -m 0644 "$TOP/README.md" "$ROOT/usr/share/doc/libpam-nhiacct/README.md"
-cp -r "$TOP/conf/examples" "$ROOT/usr/share/doc/libpam-nhiacct/examples"
-install -m 0644 "$TOP"/conf/pam.d/*.example "$TOP/conf/sshd_config.d/nhiacct.conf.example" \
-	"$ROOT/usr/share/doc/libpam-nhiacct/examples/"
-gzip -9n "$ROOT"/usr/share/man/man*/*
-size=$(du -sk --exclude=DEBIAN "$ROOT" | cut -f1)
-
-cat > "$ROOT/DEBIAN/control" <<C
-Package: libpam-nhiacct
-Version: $VERSION
-Architecture: $ARCH
-Maintainer: pam_nhiacct developers <root@localhost>
-Installed-Size: $size
-Depends: libc6 (>= 2.34), libpam0g (>= 1.4), libjansson4 (>= 2.13), libsystemd0 (>= 247)
-Recommends: libcurl4 (>= 7.74)
-Section: admin
-Priority: optional
-Description: PAM module holding vendor logins to an approved, time-limited ticket
- pam_nhiacct refuses vendor and support logins unless a ticket names an
- approver (not the requester), a scope (hosts, accounts) and a time window;
- writes every grant, refusal, session open and close to the systemd journal;
- and ends sessions when the window closes (nhiacct watch).
- .
- libcurl is only needed for backend = http.
-C
-echo /etc/security/nhiacct.conf > "$ROOT/DEBIAN/conffiles"
-cat > "$ROOT/DEBIAN/postinst" <<'P'
-#!/bin/sh
-set -e
-if [ "$1" = configure ]; then
-	command -v systemd-tmpfiles >/dev/null && systemd-tmpfiles --create nhiacct.conf || true
-	command -v journalctl >/dev/null && journalctl --update-catalog || true
+SRC=$(mktemp -d /tmp/nhiacct-debsrc.XXXXXX)
+trap 'rm -rf "$SRC"' EXIT
+mkdir "$SRC/pam-nhiacct"
+if git -C "$TOP" rev-parse --git-dir >/dev/null 2>&1; then
+	(cd "$TOP" && git ls-files -co --exclude-standard | grep -v '^build' |
+		tar -cf - -T -) | tar -xf - -C "$SRC/pam-nhiacct"
+else
+	(cd "$TOP" && tar --exclude='./build*' -cf - .) | tar -xf - -C "$SRC/pam-nhiacct"
 fi
-P
-chmod 0755 "$ROOT/DEBIAN/postinst"
-deb="$OUT/libpam-nhiacct_${VERSION}_${ARCH}.deb"
-dpkg-deb --root-owner-group --build "$ROOT" "$deb" >/dev/null
-echo "$deb"
+if ! (cd "$SRC/pam-nhiacct" && dpkg-buildpackage -us -uc -b) >"$OUT/build.log" 2>&1; then
+	tail -n 30 "$OUT/build.log" >&2
+	echo "mkdeb.sh: dpkg-buildpackage failed; the whole log is $OUT/build.log" >&2
+	exit 1
+fi
+mv "$SRC"/*.deb "$SRC"/*.changes "$SRC"/*.buildinfo "$OUT"/
+echo "$OUT/pam-nhiacct_${VERSION}_${ARCH}.changes"
