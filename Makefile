@@ -25,8 +25,10 @@ CATALOGDIR ?= /usr/lib/systemd/catalog
 
 # Packages: the build (design.md section 2) and the tests (shared/testing.md).
 DEPS_BUILD = libpam0g-dev libcurl4-openssl-dev libjansson-dev libsystemd-dev \
-	     libcmocka-dev pkg-config gcc make
-DEPS_TEST  = libpam-wrapper libpamtest0-dev libnss-wrapper libuid-wrapper \
+	     pkg-config gcc make
+# make demo: the build, the PAM and NSS wrappers, journald, jq; nothing else
+DEPS_DEMO  = libpam-wrapper libnss-wrapper systemd util-linux jq
+DEPS_TEST  = libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper libuid-wrapper \
 	     openssh-server openssh-client python3 openssl mandoc jq \
 	     systemd systemd-journal-remote clang libclang-rt-14-dev valgrind cppcheck \
 	     clang-tidy util-linux procps tmux mmdebstrap debhelper lintian
@@ -69,9 +71,20 @@ CORE_A   = $(BUILD)/libnhi.a
 .PHONY: all deps check check-unit unit demo bench install uninstall clean fuzz deb
 all: $(MODULE) $(HTTP_SO) $(HELPER)
 
+# The paths compiled in (NHI_BACKEND_DIR) and the version: objects depend
+# on a stamp named after them, so that `make install PREFIX=/usr/local`
+# after a build for /usr rebuilds rather than installs objects that look
+# for their backend in the wrong place.
+CONFIG_ID := $(shell printf '%s|%s|%s' '$(PKGLIBDIR)' '$(VERSION)' '$(CC)' | cksum | cut -d' ' -f1)
+CONFIG_STAMP = $(BUILD)/.config-$(CONFIG_ID)
+$(CONFIG_STAMP):
+	@mkdir -p $(BUILD)
+	@rm -f $(BUILD)/.config-*
+	@touch $@
+
 # Each object depends on the headers it includes (-MMD -MP: the compiler
 # writes the list next to the object), not on every header of the tree.
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c $(CONFIG_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP $(if $(filter lib/backend_http.c,$<),$(CURL_CFLAGS)) -c -o $@ $<
 
@@ -146,7 +159,14 @@ check: deps
 check-unit: $(UNIT_BIN)
 	@rc=0; for t in $(UNIT_BIN); do $$t || rc=1; done; exit $$rc
 
-demo: deps
+# As root (root-owned files, a private namespace with its own journald);
+# installs only the demo's packages, and says so first.
+demo:
+	@if [ "$$(id -u)" -ne 0 ]; then \
+		echo "make demo: needs root (the module refuses files not owned by root;" \
+		     "the records go to a private journald in a mount namespace). Run:"; \
+		echo "  sudo make demo"; exit 1; fi
+	@DEPS_FOR="make demo" tools/deps.sh $(DEPS_BUILD) $(DEPS_DEMO)
 	$(MAKE) all $(BUILD)/tests/pamrun
 	tools/demo.sh $(BUILD)
 
@@ -235,7 +255,9 @@ install: all
 	install -m 0644 man/pam_nhiacct.8 man/nhiacct.8 $(DESTDIR)$(MANDIR)/man8/
 	if [ -f conf/systemd/nhiacct-watch.service ]; then \
 		install -d $(DESTDIR)$(UNITDIR) && \
-		install -m 0644 conf/systemd/nhiacct-watch.service $(DESTDIR)$(UNITDIR)/; fi
+		sed 's|/usr/sbin/nhiacct|$(SBINDIR)/nhiacct|g' conf/systemd/nhiacct-watch.service \
+			>$(DESTDIR)$(UNITDIR)/nhiacct-watch.service && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/nhiacct-watch.service; fi
 	if [ -f conf/tmpfiles.d/nhiacct.conf ]; then \
 		install -d $(DESTDIR)$(TMPFILESDIR) && \
 		install -m 0644 conf/tmpfiles.d/nhiacct.conf $(DESTDIR)$(TMPFILESDIR)/; fi

@@ -4,7 +4,8 @@
 # tools/deps.sh PKG...   make sure the Debian packages PKG... are installed.
 #
 # Quiet when everything is installed.  Otherwise:
-#   - as root: installs the missing ones with apt-get (non-interactive; runs
+#   - as root: says which it installs (for $DEPS_FOR, when set), then installs
+#     the missing ones with apt-get (non-interactive; runs
 #     `apt-get update` first when the package lists are missing, and once more
 #     and retries when the install fails, e.g. on stale lists);
 #   - not root: prints the `sudo apt-get install ...` line to run and exits 1.
@@ -45,7 +46,8 @@ if ! ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1; then
 	apt_update || { echo "deps.sh: apt-get update failed" >&2; exit 1; }
 fi
 
-echo "deps.sh: installing ${missing[*]}" >&2
+echo "deps.sh: ${DEPS_FOR:+$DEPS_FOR }needs ${#missing[@]} package(s) this machine lacks;" \
+	"installing them (and what they depend on) now: ${missing[*]}" >&2
 if ! apt-get install "${apt_opts[@]}" "${missing[@]}" </dev/null; then
 	# Stale lists (404 on download, package unknown): refresh once, retry.
 	apt_update || { echo "deps.sh: apt-get update failed" >&2; exit 1; }

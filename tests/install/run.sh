@@ -45,4 +45,20 @@ left=$(cd "$D" && find . -type f | sort | tr '\n' ' ')
 assert_eq "./etc/security/nhiacct.conf " "$left" "files left after uninstall (the admin's config only)"
 note "make uninstall removes what make install added"
 
-echo "install: 4 passed, 0 failed (the Debian packages: tests/deb)"
+# PREFIX=/usr/local after a build for /usr: the unit runs the nhiacct that
+# was installed, and nhiacct looks for its backend object where it went.
+make -s BUILD="$BUILD" all >/dev/null 2>&1 || fail "make all"
+L=$T/local
+make -s BUILD="$BUILD" PREFIX=/usr/local install DESTDIR="$L" >"$T/log" 2>&1 ||
+	{ cat "$T/log"; fail "make install PREFIX=/usr/local"; }
+assert_match '^ExecStart=/usr/local/sbin/nhiacct watch$' \
+	"$(cat "$L/lib/systemd/system/nhiacct-watch.service")" "the unit under PREFIX=/usr/local"
+[ -f "$L/usr/local/lib/$ma/nhiacct/nhiacct_http.so" ] || fail "no backend object under /usr/local"
+grep -aq "/usr/local/lib/$ma/nhiacct" "$L/usr/local/sbin/nhiacct" ||
+	fail "nhiacct installed under /usr/local looks for its backend elsewhere"
+grep -aq "/usr/local/lib/$ma/nhiacct" "$L/lib/$ma/security/pam_nhiacct.so" ||
+	fail "the module installed under /usr/local looks for its backend elsewhere"
+make -s BUILD="$BUILD" all >/dev/null 2>&1 || fail "make all (back to /usr)"
+grep -aq "/usr/lib/$ma/nhiacct" "$BUILD/nhiacct" || fail "the build for /usr was not restored"
+note "PREFIX=/usr/local: the unit and the compiled-in backend folder follow it"
+echo "install: 5 passed, 0 failed (the Debian packages: tests/deb)"
