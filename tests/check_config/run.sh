@@ -124,4 +124,31 @@ expect clean 1 "no 'account required pam_nhiacct.so' line" "sshd without the acc
 cp "$T/sshd.saved" "$T/pam.d/sshd"
 : >"$T/pam.d/common-session"
 expect clean 0 'host' "back to clean"
+# ---- nhiacct check --at: the systemd.time(7) forms --------------------------------
+now=$(date +%s)
+iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
+cat >"$T/tickets/AT-1.json" <<J
+{"id": "AT-1", "state": "approved", "requester": "acme-jdoe", "approver": "alice",
+ "scope": {"hosts": ["jump1.example.com"], "accounts": ["vendor1"]},
+ "window": {"not_before": "$(iso $((now - 600)))", "not_after": "$(iso $((now + 3600)))"}}
+J
+chmod 0644 "$T/tickets/AT-1.json"
+at() { # WHEN WANT-FIRST-LINE
+	local out
+	out=$(env NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" LD_PRELOAD=libnss_wrapper.so \
+		"$NHIACCT" --conf "$T/clean.conf" check --user vendor1 --at "$1" AT-1 2>&1)
+	assert_match "^$2" "$(printf '%s\n' "$out" | head -n1)" "check --at '$1'"
+}
+at now granted
+at "-5min" granted
+at "5 min ago" granted
+at "-90min" 'denied: not_yet_valid'
+at "1h 30min ago" 'denied: not_yet_valid'
+at "+2h" 'denied: expired'
+at "2h left" 'denied: expired'
+at "@$((now + 60))" granted
+at "$(date -d "@$((now + 60))" '+%Y-%m-%d %H:%M:%S')" granted
+at "$(iso $((now + 60)))" granted
+at yesterday 'denied: not_yet_valid'
+note "check --at: now, -5min, 5 min ago, -90min, 1h 30min ago, +2h, 2h left, @UNIX, local and RFC 3339 times"
 echo "check_config: all passed"

@@ -87,7 +87,10 @@ assert_eq 1 "$?" "check-config right after install: $out"
 assert_no_match '^error:' "$out" "check-config right after install"
 assert_match "^warning: /etc/pam\.d/sshd: no 'account required pam_nhiacct\.so'" "$out" \
 	"check-config says sshd is not gated yet"
-note "installed: files, the watch enabled and running"
+# the journal catalog, through systemd's dpkg trigger: journalctl -x explains
+host journalctl --list-catalog 2>/dev/null | grep -qi '6e8d6eb89f0e40bfa07113b94a74d544' ||
+	fail "the catalog of pam_nhiacct's records is not in journalctl --list-catalog"
+note "installed: files, the watch enabled and running, the journal catalog updated"
 
 pid1=$(host systemctl show -p MainPID --value nhiacct-watch.service)
 host dpkg -i /root/debs/libpam-nhiacct_${V}_$A.deb >"$T/upgrade.log" 2>&1 ||
