@@ -137,7 +137,7 @@ nhi_audit(const struct nhi_record *rec)
 {
 	const struct nhi_ticket *t = rec->ticket;
 	struct fields f = { .n = 0, .oom = false };
-	char msg[1024], prio[8], tb[NHI_TIME_BUF], ta[NHI_TIME_BUF], dur[24];
+	char msg[1024], prio[8], tb[NHI_TIME_BUF], ta[NHI_TIME_BUF], dur[24], detail[512];
 	struct stat st;
 	const char *id;
 	int r;
@@ -178,6 +178,8 @@ nhi_audit(const struct nhi_record *rec)
 		add(&f, "NHIACCT_DURATION", dur);
 	}
 	add(&f, "NHIACCT_NOTE", rec->note);
+	if (rec->detail != NULL && rec->detail[0] != '\0')
+		add(&f, "NHIACCT_DETAIL", nhi_escape(detail, sizeof(detail), rec->detail));
 	if (rec->has_processes) {
 		char np[24];
 

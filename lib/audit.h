@@ -30,6 +30,7 @@ struct nhi_record {
 	int priority;                   /* < 0: the event's default */
 	const char *message;            /* NULL: composed from the fields */
 	const char *note;               /* NHIACCT_NOTE or NULL */
+	const char *detail;             /* NHIACCT_DETAIL (escaped when written) or NULL */
 	bool has_processes;             /* NHIACCT_PROCESSES, when set */
 	uint64_t processes;
 	const char *connected;          /* NHIACCT_CONNECTED ("yes"/"no") or NULL */

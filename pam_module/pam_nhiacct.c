@@ -240,6 +240,10 @@ nhi_pam_decide(struct nhi_pam *p, bool tell, struct nhi_result **out)
 	rec.ticket = &res->ticket;
 	rec.ticket_id = res->ticket_id;
 	rec.reason = res->reason == NHI_GRANT ? NULL : nhi_reason_name(res->reason);
+	/* why a ticket was malformed or the backend failed: the field, the
+	 * pointer, what was wrong (never a secret: backends keep tokens out) */
+	if (res->reason == NHI_DENY_MALFORMED || res->reason == NHI_DENY_BACKEND_ERROR)
+		rec.detail = res->detail;
 	if (res->reason == NHI_DENY_CONFIG_ERROR)
 		rec.priority = LOG_ERR;
 	nhi_pam_record(p, &rec);

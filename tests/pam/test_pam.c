@@ -637,6 +637,32 @@ test_reason_malformed(void **s)
 	expect_refusal("nhiacct", "vendor1", "CHG-BAD", "malformed");
 }
 
+/* A malformed refusal says, in its record, which field and why; the text
+ * comes from the ticket and is escaped like every text. */
+static void
+test_malformed_record_says_why(void **s)
+{
+	char path[512];
+	struct msgs m;
+	uint64_t since = now_usec();
+	json_t *rec;
+
+	(void)s;
+	if (!have_journal)
+		skip();
+	snprintf(path, sizeof(path), "%s/tickets/CHG-TYPE.json", T);
+	write_file(path, "{\"id\": \"CHG-TYPE\", \"state\": 7, \"approver\": \"alice\"}", 0644);
+	msgs_init(&m);
+	assert_int_equal(login("nhiacct", "vendor1", "CHG-TYPE", &m, 0), PAM_PERM_DENIED);
+	rec = wait_record("deny", "vendor1", since);
+	assert_non_null(rec);
+	assert_string_equal(field(rec, "NHIACCT_REASON"), "malformed");
+	assert_non_null(field(rec, "NHIACCT_DETAIL"));
+	assert_non_null(strstr(field(rec, "NHIACCT_DETAIL"), "field_state (/state): expected a string"));
+	json_decref(rec);
+	msgs_free(&m);
+}
+
 static void
 test_reason_not_approved(void **s)
 {
@@ -973,6 +999,7 @@ main(void)
 		cmocka_unit_test(test_reason_not_found),
 		cmocka_unit_test(test_reason_backend_error),
 		cmocka_unit_test(test_reason_malformed),
+		cmocka_unit_test(test_malformed_record_says_why),
 		cmocka_unit_test(test_reason_not_approved),
 		cmocka_unit_test(test_reason_no_approver),
 		cmocka_unit_test(test_reason_self_approved),
