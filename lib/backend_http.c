@@ -699,14 +699,21 @@ http_fetch(const struct nhi_conf *c, const char *id, json_t **doc, char *err,
 }
 
 /* The answer of a lookup as candidates: one object, or an array of at most
- * NHI_CANDIDATES_MAX objects. */
+ * NHI_CANDIDATES_MAX objects; with lookup_list, the list at that pointer
+ * ({"result": [...]} of ServiceNow, {"issues": [...]} of Jira). */
 static int
-answer_candidates(json_t *j, nhi_candidate_fn each, void *ud, char *err, size_t errsz)
+answer_candidates(const struct nhi_conf *c, json_t *j, nhi_candidate_fn each, void *ud,
+		  char *err, size_t errsz)
 {
 	json_t *v;
 	size_t i;
 	int r = 0;
 
+	if (c->lookup_list != NULL && (j = nhi_json_pointer(j, c->lookup_list)) == NULL) {
+		seterr(err, errsz, "lookup: the answer has nothing at lookup_list %s",
+		       c->lookup_list);
+		return -EBADMSG;
+	}
 	if (json_is_object(j))
 		return each(j, ud);
 	if (!json_is_array(j)) {
@@ -759,7 +766,7 @@ http_lookup(const struct nhi_conf *c, const char *user, const char *host,
 	if ((r = http_get_json(c, c->lookup_url, names, values, 2, NHI_LOOKUP_MAX,
 			       &j, err, errsz)) != 0)
 		return r;
-	r = answer_candidates(j, each, ud, err, errsz);
+	r = answer_candidates(c, j, each, ud, err, errsz);
 	json_decref(j);
 	return r;
 }

@@ -319,6 +319,7 @@ static const struct nhi_conf_key keys[] = {
 	{ "ticket_dir",      "path",     NHI_DEFAULT_TICKET_DIR, OFF(ticket_dir), 0, 0, set_path },
 	{ "url",             "url",      NULL,        OFF(url), 0, 0, set_url },
 	{ "lookup_url",      "url",      NULL,        OFF(lookup_url), 0, 0, set_url },
+	{ "lookup_list",     "pointer",  NULL,        OFF(lookup_list), 0, 0, set_pointer },
 	{ "token_file",      "path",     NULL,        OFF(token_file), 0, 0, set_path },
 	{ "ca_file",         "path",     NULL,        OFF(ca_file), 0, 0, set_path },
 	{ "timeout",         "duration", "5s",        OFF(timeout), 1, 300, set_duration },
@@ -550,10 +551,16 @@ out:
 int
 nhi_conf_validate(const struct nhi_conf *c, char *err, size_t errsz)
 {
+	const char *where = c->path ? c->path : "configuration";
+
 	if (c->backend == NHI_BACKEND_HTTP && c->url == NULL) {
 		if (err)
-			snprintf(err, errsz, "%s: backend = http needs url",
-				 c->path ? c->path : "configuration");
+			snprintf(err, errsz, "%s: backend = http needs url", where);
+		return -EINVAL;
+	}
+	if (c->lookup_list != NULL && c->lookup_url == NULL) {
+		if (err)
+			snprintf(err, errsz, "%s: lookup_list needs lookup_url", where);
 		return -EINVAL;
 	}
 	return 0;

@@ -39,6 +39,7 @@ struct nhi_conf {
 	char *ticket_dir;
 	char *url;
 	char *lookup_url;
+	char *lookup_list;              /* JSON Pointer to the list in a lookup answer, or NULL */
 	char *token_file;
 	char *ca_file;
 	int64_t timeout;                /* seconds */

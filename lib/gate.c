@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 
 #include "gate.h"
@@ -51,6 +52,23 @@ empty_ticket(const struct nhi_ticket *t)
 	       !t->has_hosts && !t->has_accounts && !t->has_not_before && !t->has_not_after;
 }
 
+/* Ticket systems compare ids ignoring case (a typed chg0031042 is answered
+ * as CHG0031042): the record names the ticket as its system spells it. */
+static void
+take_document_spelling(struct nhi_result *r)
+{
+	char *spelt;
+
+	if (r->ticket.id == NULL || strcmp(r->ticket.id, r->ticket_id) == 0)
+		return;
+	if ((spelt = strdup(r->ticket.id)) == NULL) {
+		r->reason = NHI_DENY_BACKEND_ERROR;
+		return;
+	}
+	free(r->ticket_id);
+	r->ticket_id = spelt;
+}
+
 static void
 evaluate_id(const struct nhi_conf *c, const struct nhi_backend_ops *ops,
 	    const struct nhi_login *l, const char *id, int64_t now, struct nhi_result *r)
@@ -69,12 +87,13 @@ evaluate_id(const struct nhi_conf *c, const struct nhi_backend_ops *ops,
 		/* e.g. ServiceNow's {"result": []} for a number it does not know */
 		snprintf(r->detail, sizeof(r->detail), "the answer holds no ticket fields");
 		r->reason = NHI_DENY_NOT_FOUND;
-	} else if (r->ticket.id != NULL && strcmp(r->ticket.id, id) != 0) {
+	} else if (r->ticket.id != NULL && strcasecmp(r->ticket.id, id) != 0) {
 		/* a document that answers for another id is not this ticket */
 		snprintf(r->detail, sizeof(r->detail), "the document's id is %s", r->ticket.id);
 		r->reason = NHI_DENY_MALFORMED;
 	} else {
 		r->reason = nhi_decide(c, &r->ticket, l, now, nhi_member_nss, NULL);
+		take_document_spelling(r);
 	}
 	json_decref(doc);
 }

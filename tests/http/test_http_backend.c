@@ -811,6 +811,38 @@ test_lookup_several_tickets(void **state)
 	json_decref(docs);
 }
 
+/*
+ * ServiceNow answers {"result": [a, b]}: read as one ticket, only "a" was
+ * ever looked at (here: the wrapper itself, which holds no ticket).  With
+ * lookup_list every candidate of the list is handed over.
+ */
+static void
+test_lookup_list_reads_the_wrapped_list(void **state)
+{
+	struct nhi_conf *c = *state;
+	char *saved = strdup(c->lookup_url);
+	json_t *docs;
+
+	set(c, "lookup_url",
+	    "https://127.0.0.1:%s/lookup?user={user}&host={host}&knob=wrapped", port);
+	assert_int_equal(lookup(c, "vendor1", "jump1.example.com", &docs), 0);
+	assert_int_equal(json_array_size(docs), 1);     /* the wrapper, as one "ticket" */
+	json_decref(docs);
+	assert_int_equal(nhi_conf_set(c, "lookup_list", "/result", NULL, 0), 0);
+	assert_int_equal(lookup(c, "vendor1", "jump1.example.com", &docs), 0);
+	assert_int_equal(json_array_size(docs), 2);
+	assert_string_equal(doc_id(json_array_get(docs, 0)), "CHG-1042");
+	assert_string_equal(doc_id(json_array_get(docs, 1)), "CHG-2001");
+	json_decref(docs);
+	assert_int_equal(nhi_conf_set(c, "lookup_list", "/issues", NULL, 0), 0);
+	assert_int_equal(lookup(c, "vendor1", "jump1.example.com", &docs), -EBADMSG);
+	assert_non_null(strstr(err, "nothing at lookup_list /issues"));
+	free(c->lookup_list);
+	c->lookup_list = NULL;
+	free(c->lookup_url);
+	c->lookup_url = saved;
+}
+
 static void
 lookup_knob(struct nhi_conf *c, const char *knob, int want)
 {
@@ -933,6 +965,7 @@ main(void)
 		T(test_lookup_single_object_is_wrapped),
 		T(test_lookup_array_of_one),
 		T(test_lookup_several_tickets),
+		T(test_lookup_list_reads_the_wrapped_list),
 		T(test_lookup_malformed_answers),
 		T(test_lookup_errors),
 		T(test_lookup_placeholders_escaped),

@@ -26,6 +26,8 @@ knob=<knob> on any path:
     scalar           200 with a JSON string (neither object nor array)
     badarray         200 with an array holding a non-object
     single           (lookup) the first match as a bare object, not an array
+    wrapped          (lookup) the matches as ServiceNow and Jira wrap them:
+                     {"result": [...], "total": N}
 
 While a file DIR/.hang exists, every request is logged and then never
 answered (the client's own timeout ends it): a ticket API that hangs.
@@ -180,7 +182,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if tid is not None:
             self.answer_ticket(tid)
         elif url.path == "/lookup":
-            self.answer_lookup(query.get("user", [""])[0], knob == "single")
+            self.answer_lookup(query.get("user", [""])[0], knob)
         else:
             self.send_body(404, b'{"error":"no such path"}')
 
@@ -234,7 +236,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         self.send_body(200, body)
 
-    def answer_lookup(self, user, single):
+    def answer_lookup(self, user, knob):
         found = []
         d = self.server.args.tickets
         for name in sorted(os.listdir(d)):
@@ -248,8 +250,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 continue
             if isinstance(accounts, list) and user in accounts:
                 found.append(doc)
-        if single and found:
+        if knob == "single" and found:
             self.send_body(200, json.dumps(found[0]).encode())
+        elif knob == "wrapped":
+            self.send_body(200, json.dumps({"result": found, "total": len(found)}).encode())
         else:
             self.send_body(200, json.dumps(found).encode())
 
