@@ -84,9 +84,12 @@ $(CONFIG_STAMP):
 
 # Each object depends on the headers it includes (-MMD -MP: the compiler
 # writes the list next to the object), not on every header of the tree.
+# The list names the object both ways, build/x.o and /abs/build/x.o, so that
+# it counts whether BUILD was given relative (make) or absolute (the tests).
+DEP_TARGETS = -MT $(abspath $@) -MT $(patsubst $(CURDIR)/%,%,$(abspath $@))
 $(BUILD)/%.o: %.c $(CONFIG_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -MMD -MP $(if $(filter lib/backend_http.c,$<),$(CURL_CFLAGS)) -c -o $@ $<
+	$(CC) $(CFLAGS_ALL) -MMD -MP $(DEP_TARGETS) $(if $(filter lib/backend_http.c,$<),$(CURL_CFLAGS)) -c -o $@ $<
 
 -include $(LIB_OBJ:.o=.d) $(MODULE_OBJ:.o=.d) $(HELPER_OBJ:.o=.d) $(BUILD)/lib/backend_http.d
 
@@ -215,7 +218,7 @@ FUZZ_OK = $(shell d=$$(mktemp -d) && [ -n "$(CLANG)" ] && \
 
 $(FUZZ_B)/obj/%.o: lib/%.c
 	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP $(DEP_TARGETS) -c -o $@ $<
 
 -include $(FUZZ_OBJ:.o=.d)
 

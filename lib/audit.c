@@ -19,7 +19,7 @@
 #include "ticket.h"
 #include "timeutil.h"
 
-#define FIELDS_MAX 24
+#define FIELDS_MAX (32 + NHI_LIST_MAX)  /* NHIACCT_APPROVER may repeat */
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
 static const struct {
@@ -163,7 +163,12 @@ nhi_audit(const struct nhi_record *rec)
 	add(&f, "NHIACCT_HOST", rec->host);
 	add(&f, "NHIACCT_TICKET", id);
 	if (t != NULL) {
-		add(&f, "NHIACCT_APPROVER", t->approver);
+		/* several approvers: the field repeated, one name each */
+		if (t->approvers.n > 1)
+			for (size_t i = 0; i < t->approvers.n; i++)
+				add(&f, "NHIACCT_APPROVER", t->approvers.v[i]);
+		else
+			add(&f, "NHIACCT_APPROVER", t->approver);
 		add(&f, "NHIACCT_REQUESTER", t->requester);
 		add(&f, "NHIACCT_PURPOSE", t->purpose);
 		if (t->has_not_before)

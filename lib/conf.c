@@ -191,6 +191,22 @@ set_duration(const struct nhi_conf_key *k, struct nhi_conf *c, const char *v,
 	return bad(k, err, errsz, "'%s' is not a duration between %s and %s", v, lo, hi);
 }
 
+static int
+set_count(const struct nhi_conf_key *k, struct nhi_conf *c, const char *v,
+	  char *err, size_t errsz)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < k->min || n > k->max || v[0] == '+')
+		return bad(k, err, errsz, "'%s' is not a number from %lld to %lld", v,
+			   (long long)k->min, (long long)k->max);
+	*AT(c, k, int64_t) = n;
+	return 0;
+}
+
 /* Marks of warn_before: up to NHI_WARN_MAX durations, or "none"; kept
  * sorted largest first, duplicates dropped. */
 static int
@@ -326,6 +342,7 @@ static const struct nhi_conf_key keys[] = {
 	{ "proxy",           "url",      NULL,        OFF(proxy), 0, 0, set_proxy },
 	{ "approved_states", "list",     "approved",  OFF(approved_states), 0, 0, set_states },
 	{ "approvers",       "list",     "*",         OFF(approvers), 0, 0, set_approvers },
+	{ "min_approvers",   "count",    "1",         OFF(min_approvers), 1, 16, set_count },
 	{ "max_window",      "duration", "8h",        OFF(max_window), 1, 366 * DAY, set_duration },
 	{ "clock_skew",      "duration", "60s",       OFF(clock_skew), 0, DAY, set_duration },
 	{ "lookup",          "boolean",  "yes",       OFF(lookup), 0, 0, set_bool },

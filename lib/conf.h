@@ -46,6 +46,7 @@ struct nhi_conf {
 	char *proxy;
 	struct nhi_strv approved_states;
 	struct nhi_strv approvers;      /* names and @group */
+	int64_t min_approvers;          /* distinct valid approvers a ticket needs */
 	int64_t max_window;
 	int64_t clock_skew;
 	bool lookup;

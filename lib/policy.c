@@ -63,20 +63,64 @@ approver_allowed(const struct nhi_conf *c, const char *approver,
 	return false;
 }
 
+/* May this approver approve for this login (not the requester, not the
+ * user logging in, and allowed by approvers when that is set)? */
+static bool
+valid_approver(const struct nhi_conf *c, const struct nhi_ticket *t, const char *a,
+	       const struct nhi_login *l, nhi_member_fn member, void *ud)
+{
+	return !blank(a) && !same_person(a, t->requester) && !same_person(a, l->user) &&
+	       (c->approvers.n == 0 || approver_allowed(c, a, member, ud));
+}
+
+/* How many distinct approvers of the list are valid (names equal but for
+ * case are one person). */
+static size_t
+valid_approvers(const struct nhi_conf *c, const struct nhi_ticket *t,
+		const struct nhi_strv *list, const struct nhi_login *l,
+		nhi_member_fn member, void *ud)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < list->n; i++) {
+		bool seen = false;
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = same_person(list->v[i], list->v[j]);
+		if (!seen && valid_approver(c, t, list->v[i], l, member, ud))
+			n++;
+	}
+	return n;
+}
+
+/* The approver rules while no valid approver is there: why not. */
+static enum nhi_reason
+no_valid_approver(const struct nhi_ticket *t, const struct nhi_strv *list,
+		  const struct nhi_login *l)
+{
+	for (size_t i = 0; i < list->n; i++)
+		if (same_person(list->v[i], t->requester) || same_person(list->v[i], l->user))
+			return NHI_DENY_SELF_APPROVED;
+	return NHI_DENY_APPROVER_NOT_ALLOWED;
+}
+
 enum nhi_reason
 nhi_decide(const struct nhi_conf *c, const struct nhi_ticket *t,
 	   const struct nhi_login *l, int64_t now, nhi_member_fn member, void *ud)
 {
+	/* a ticket built with its one approver in t->approver only */
+	char *one[1] = { t->approver };
+	const struct nhi_strv single = { one, t->approver != NULL };
+	const struct nhi_strv *list = t->approvers.n > 0 ? &t->approvers : &single;
+	size_t valid;
 	int64_t start;
 
 	if (t->state == NULL || !nhi_strv_contains(&c->approved_states, t->state))
 		return NHI_DENY_NOT_APPROVED;
-	if (blank(t->approver))
+	if (list->n == 0 || (list->n == 1 && blank(list->v[0])))
 		return NHI_DENY_NO_APPROVER;
-	if (same_person(t->approver, t->requester) || same_person(t->approver, l->user))
-		return NHI_DENY_SELF_APPROVED;
-	if (c->approvers.n > 0 && !approver_allowed(c, t->approver, member, ud))
-		return NHI_DENY_APPROVER_NOT_ALLOWED;
+	if ((valid = valid_approvers(c, t, list, l, member, ud)) == 0)
+		return no_valid_approver(t, list, l);
 	if (!nhi_ticket_has_account(t, l->user))
 		return NHI_DENY_ACCOUNT_OUT_OF_SCOPE;
 	if (!nhi_ticket_matches_host(t, l->host))
@@ -91,5 +135,7 @@ nhi_decide(const struct nhi_conf *c, const struct nhi_ticket *t,
 	start = t->has_not_before ? t->not_before : now;
 	if (t->not_after - start > c->max_window)
 		return NHI_DENY_WINDOW_TOO_LONG;
+	if (valid < (size_t)c->min_approvers)
+		return NHI_DENY_INSUFFICIENT_APPROVALS;
 	return NHI_GRANT;
 }

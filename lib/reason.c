@@ -32,6 +32,8 @@ static const struct {
 	[NHI_DENY_EXPIRED] = { "expired", "the ticket's time window has ended" },
 	[NHI_DENY_WINDOW_TOO_LONG] = { "window_too_long",
 		"the ticket's time window is longer than this host allows" },
+	[NHI_DENY_INSUFFICIENT_APPROVALS] = { "insufficient_approvals",
+		"the ticket has fewer approvals than this host requires" },
 	[NHI_DENY_AUDIT_UNAVAILABLE] = { "audit_unavailable",
 		"the access record could not be written, so access is refused" },
 	[NHI_DENY_CONFIG_ERROR] = { "config_error",

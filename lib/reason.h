@@ -24,6 +24,7 @@ enum nhi_reason {
 	NHI_DENY_NOT_YET_VALID,         /* now < not_before - clock_skew */
 	NHI_DENY_EXPIRED,               /* now >= not_after */
 	NHI_DENY_WINDOW_TOO_LONG,       /* not_after - not_before > max_window */
+	NHI_DENY_INSUFFICIENT_APPROVALS,/* fewer than min_approvers valid approvers */
 	NHI_DENY_AUDIT_UNAVAILABLE,     /* record not written, audit = required */
 	NHI_DENY_CONFIG_ERROR,          /* config missing, unreadable, unsafe, invalid */
 	NHI_REASON_MAX

@@ -38,6 +38,7 @@ nhi_ticket_free(struct nhi_ticket *t)
 	free(t->requester);
 	free(t->approver);
 	free(t->purpose);
+	nhi_strv_free(&t->approvers);
 	nhi_strv_free(&t->hosts);
 	nhi_strv_free(&t->accounts);
 	memset(t, 0, sizeof(*t));
@@ -169,6 +170,51 @@ map_time(const struct nhi_conf *c, json_t *doc, enum nhi_field f, int64_t *out,
 	return 0;
 }
 
+/*
+ * The approvers: one name (a string, blanks and all: "Alice Smith") or an
+ * array of names, for tickets several people approve.  t->approver joins
+ * them for messages.
+ */
+static int
+map_approvers(const struct nhi_conf *c, json_t *doc, struct nhi_ticket *t, char *err,
+	      size_t errsz)
+{
+	const enum nhi_field f = NHI_FIELD_APPROVER;
+	json_t *v = nhi_json_pointer(doc, c->field[f]), *e;
+	size_t i, len = 0;
+	int r;
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (json_is_string(v)) {
+		if ((r = map_string(c, doc, f, STR_MAX, &t->approver, err, errsz)) < 0)
+			return r;
+		return nhi_strv_push(&t->approvers, t->approver);
+	}
+	if (!json_is_array(v))
+		return malformed(err, errsz, f, c, "expected a name or an array of names");
+	if (json_array_size(v) > NHI_LIST_MAX)
+		return malformed(err, errsz, f, c, "more than %d entries", NHI_LIST_MAX);
+	json_array_foreach(v, i, e) {
+		if (!json_is_string(e) || json_string_length(e) > STR_MAX ||
+		    strlen(json_string_value(e)) != json_string_length(e))
+			return malformed(err, errsz, f, c, "entry %zu is not a short string", i);
+		if ((r = nhi_strv_push(&t->approvers, json_string_value(e))) < 0)
+			return r;
+		len += json_string_length(e) + 2;
+	}
+	if (t->approvers.n == 0)
+		return 0;
+	if ((t->approver = calloc(1, len + 1)) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < t->approvers.n; i++) {
+		if (i > 0)
+			strcat(t->approver, ", ");
+		strcat(t->approver, t->approvers.v[i]);
+	}
+	return 0;
+}
+
 /* The id: the document's, else fallback_id; it must keep the id syntax. */
 static int
 map_id(const struct nhi_conf *c, json_t *doc, const char *fallback_id,
@@ -196,7 +242,7 @@ map_all(const struct nhi_conf *c, json_t *doc, const char *fallback_id,
 	if ((r = map_id(c, doc, fallback_id, t, err, errsz)) < 0 ||
 	    (r = map_string(c, doc, NHI_FIELD_STATE, STR_MAX, &t->state, err, errsz)) < 0 ||
 	    (r = map_string(c, doc, NHI_FIELD_REQUESTER, STR_MAX, &t->requester, err, errsz)) < 0 ||
-	    (r = map_string(c, doc, NHI_FIELD_APPROVER, STR_MAX, &t->approver, err, errsz)) < 0 ||
+	    (r = map_approvers(c, doc, t, err, errsz)) < 0 ||
 	    (r = map_string(c, doc, NHI_FIELD_PURPOSE, PURPOSE_MAX, &t->purpose, err, errsz)) < 0 ||
 	    (r = map_list(c, doc, NHI_FIELD_HOSTS, &t->hosts, &t->has_hosts, err, errsz)) < 0 ||
 	    (r = map_list(c, doc, NHI_FIELD_ACCOUNTS, &t->accounts, &t->has_accounts, err, errsz)) < 0 ||

@@ -24,7 +24,8 @@ struct nhi_ticket {
 	char *id;               /* all strings owned; NULL when absent */
 	char *state;
 	char *requester;
-	char *approver;
+	char *approver;         /* for people: the approvers, ", "-joined */
+	struct nhi_strv approvers; /* each approver as the ticket names them */
 	char *purpose;
 	struct nhi_strv hosts;
 	struct nhi_strv accounts;

@@ -110,7 +110,9 @@ ticket(const struct tk *k)
 	if (k->id) json_object_set_new(doc, "id", json_string(k->id));
 	if (k->state) json_object_set_new(doc, "state", json_string(k->state));
 	if (k->requester) json_object_set_new(doc, "requester", json_string(k->requester));
-	if (k->approver) json_object_set_new(doc, "approver", json_string(k->approver));
+	if (k->approver)        /* "[...]": a list of approvers */
+		json_object_set_new(doc, "approver", k->approver[0] == '[' ?
+				    json_loads(k->approver, 0, NULL) : json_string(k->approver));
 	if (k->purpose) json_object_set_new(doc, "purpose", json_string(k->purpose));
 	if (k->hosts) json_object_set_new(scope, "hosts", json_loads(k->hosts, 0, NULL));
 	if (k->accounts) json_object_set_new(scope, "accounts", json_loads(k->accounts, 0, NULL));
@@ -416,6 +418,58 @@ test_granted(void **s)
 	assert_string_equal(field(rec, "NHIACCT_NOT_AFTER"), iso(now0 + 3600, na));
 	assert_null(json_object_get(rec, "NHIACCT_REASON"));
 	json_decref(rec);
+}
+
+/* How many times field appears in the newest record of event for user. */
+static int
+count_field(const char *event, const char *user, uint64_t since, const char *name)
+{
+	char m1[128], m2[128];
+	sd_journal *j = NULL;
+	size_t len = strlen(name);
+	int n = 0;
+
+	assert_int_equal(sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY), 0);
+	snprintf(m1, sizeof(m1), "NHIACCT_EVENT=%s", event);
+	snprintf(m2, sizeof(m2), "NHIACCT_USER=%s", user);
+	sd_journal_add_match(j, m1, 0);
+	sd_journal_add_match(j, m2, 0);
+	sd_journal_seek_realtime_usec(j, since);
+	while (sd_journal_next(j) > 0) {
+		const void *d;
+		size_t l;
+
+		n = 0;
+		SD_JOURNAL_FOREACH_DATA(j, d, l)
+			n += l > len && memcmp(d, name, len) == 0 && ((const char *)d)[len] == '=';
+	}
+	sd_journal_close(j);
+	return n;
+}
+
+/* A ticket several people approved: the vendor reads every name, the record
+ * carries each as its own NHIACCT_APPROVER. */
+static void
+test_granted_several_approvers(void **s)
+{
+	struct tk k = good("CHG-TWO");
+	struct msgs m;
+	uint64_t since = now_usec();
+	json_t *rec;
+
+	(void)s;
+	k.approver = "[\"alice\", \"carol\"]";
+	ticket(&k);
+	msgs_init(&m);
+	assert_int_equal(login("nhiacct", "vendor1", "CHG-TWO", &m, 0), PAM_SUCCESS);
+	assert_non_null(strstr(m.info[0], "approved by alice, carol, until "));
+	msgs_free(&m);
+	if (!have_journal)
+		return;
+	rec = wait_record("grant", "vendor1", since);
+	assert_non_null(rec);
+	json_decref(rec);
+	assert_int_equal(count_field("grant", "vendor1", since, "NHIACCT_APPROVER"), 2);
 }
 
 static void
@@ -998,6 +1052,7 @@ main(void)
 		cmocka_unit_test(test_reason_bad_ticket_id),
 		cmocka_unit_test(test_reason_not_found),
 		cmocka_unit_test(test_reason_backend_error),
+		cmocka_unit_test(test_granted_several_approvers),
 		cmocka_unit_test(test_reason_malformed),
 		cmocka_unit_test(test_malformed_record_says_why),
 		cmocka_unit_test(test_reason_not_approved),

@@ -92,6 +92,22 @@ static void t_approver_is_login_user(struct nhi_ticket *t) { set(&t->approver, "
 static void t_approver_is_requester_case(struct nhi_ticket *t) { set(&t->approver, "ACME-JDoe"); }
 static void t_approver_is_login_user_case(struct nhi_ticket *t) { set(&t->approver, "Vendor1"); }
 static void t_approver_dave(struct nhi_ticket *t) { set(&t->approver, "dave"); }
+/* several approvers, as a list (what the field map makes of an array) */
+static void
+approvers(struct nhi_ticket *t, const char *words)
+{
+	set(&t->approver, words);
+	nhi_strv_free(&t->approvers);
+	assert_int_equal(nhi_strv_split(&t->approvers, words), 0);
+}
+static void t_approvers_alice_bob(struct nhi_ticket *t) { approvers(t, "alice bob"); }
+static void t_approvers_alice_ALICE(struct nhi_ticket *t) { approvers(t, "alice ALICE"); }
+static void t_approvers_alice_requester(struct nhi_ticket *t) { approvers(t, "alice acme-jdoe"); }
+static void t_approvers_alice_vendor(struct nhi_ticket *t) { approvers(t, "alice vendor1"); }
+static void t_approvers_requester_vendor(struct nhi_ticket *t) { approvers(t, "acme-jdoe vendor1"); }
+static void t_approvers_alice_dave(struct nhi_ticket *t) { approvers(t, "alice dave"); }
+static void t_approvers_alice_bob_expired(struct nhi_ticket *t)
+{ approvers(t, "alice bob"); t->not_after = NOW - 1; t->not_before = NOW - 3600; }
 static void t_no_requester(struct nhi_ticket *t) { set(&t->requester, NULL); }
 static void t_accounts_missing(struct nhi_ticket *t)
 { set_list(&t->accounts, &t->has_accounts, NULL); }
@@ -148,6 +164,10 @@ static void c_skew_0(struct nhi_conf *c)
 { assert_int_equal(nhi_conf_set(c, "clock_skew", "0", NULL, 0), 0); }
 static void c_skew_5m(struct nhi_conf *c)
 { assert_int_equal(nhi_conf_set(c, "clock_skew", "5m", NULL, 0), 0); }
+static void c_min_approvers_2(struct nhi_conf *c)
+{ assert_int_equal(nhi_conf_set(c, "min_approvers", "2", NULL, 0), 0); }
+static void c_min_2_bob_carol(struct nhi_conf *c)
+{ c_min_approvers_2(c); assert_int_equal(nhi_conf_set(c, "approvers", "alice bob carol", NULL, 0), 0); }
 static void c_max_window_1h(struct nhi_conf *c)
 { assert_int_equal(nhi_conf_set(c, "max_window", "1h", NULL, 0), 0); }
 static void c_max_window_31d(struct nhi_conf *c)
@@ -294,6 +314,29 @@ static const struct row rows[] = {
 	  NHI_GRANT },
 	{ "window_too_long: missing not_before, 2h from now, max_window 1h", t_open_start_2h,
 	  c_max_window_1h, NULL, NULL, 0, NHI_DENY_WINDOW_TOO_LONG },
+
+	/* insufficient_approvals: fewer than min_approvers distinct approvers who
+	 * are neither the requester nor the vendor (and allowed by approvers) */
+	{ "granted: two approvers, min_approvers 2", t_approvers_alice_bob, c_min_approvers_2,
+	  NULL, NULL, 0, NHI_GRANT },
+	{ "granted: two approvers, min_approvers 1", t_approvers_alice_bob, NULL, NULL, NULL, 0,
+	  NHI_GRANT },
+	{ "insufficient_approvals: one approver, min_approvers 2", t_unchanged, c_min_approvers_2,
+	  NULL, NULL, 0, NHI_DENY_INSUFFICIENT_APPROVALS },
+	{ "insufficient_approvals: the same person twice but for case", t_approvers_alice_ALICE,
+	  c_min_approvers_2, NULL, NULL, 0, NHI_DENY_INSUFFICIENT_APPROVALS },
+	{ "insufficient_approvals: the requester does not count", t_approvers_alice_requester,
+	  c_min_approvers_2, NULL, NULL, 0, NHI_DENY_INSUFFICIENT_APPROVALS },
+	{ "insufficient_approvals: the vendor does not count", t_approvers_alice_vendor,
+	  c_min_approvers_2, NULL, NULL, 0, NHI_DENY_INSUFFICIENT_APPROVALS },
+	{ "insufficient_approvals: one not allowed by approvers", t_approvers_alice_dave,
+	  c_min_2_bob_carol, NULL, NULL, 0, NHI_DENY_INSUFFICIENT_APPROVALS },
+	{ "granted: a self-approval beside a valid one, min_approvers 1",
+	  t_approvers_alice_requester, NULL, NULL, NULL, 0, NHI_GRANT },
+	{ "self_approved: every approver is the requester or the vendor",
+	  t_approvers_requester_vendor, NULL, NULL, NULL, 0, NHI_DENY_SELF_APPROVED },
+	{ "expired before insufficient_approvals (rule order)", t_approvers_alice_bob_expired,
+	  c_min_approvers_2, NULL, NULL, 0, NHI_DENY_EXPIRED },
 };
 
 static enum nhi_reason
@@ -520,18 +563,19 @@ static const char *const section4[] = {
 	"no_ticket", "bad_ticket_id", "not_found", "backend_error", "malformed",
 	"not_approved", "no_approver", "self_approved", "approver_not_allowed",
 	"account_out_of_scope", "host_out_of_scope", "no_time_limit", "not_yet_valid",
-	"expired", "window_too_long", "audit_unavailable", "config_error",
+	"expired", "window_too_long", "insufficient_approvals", "audit_unavailable",
+	"config_error",
 };
 
 static void
 test_reason_names_are_section_4(void **state)
 {
 	(void)state;
-	assert_int_equal(sizeof(section4) / sizeof(section4[0]), 17);
-	assert_int_equal(NHI_REASON_MAX, 18);
+	assert_int_equal(sizeof(section4) / sizeof(section4[0]), 18);
+	assert_int_equal(NHI_REASON_MAX, 19);
 	assert_string_equal(nhi_reason_name(NHI_GRANT), "granted");
 	/* in rule order: the enum order is the table order */
-	for (int i = 0; i < 17; i++)
+	for (int i = 0; i < 18; i++)
 		assert_string_equal(nhi_reason_name((enum nhi_reason)(i + 1)), section4[i]);
 	assert_string_equal(nhi_reason_name(NHI_DENY_EXPIRED), "expired");
 	assert_string_equal(nhi_reason_name(NHI_DENY_CONFIG_ERROR), "config_error");

@@ -86,6 +86,33 @@ assert_malformed(const char *text, const char *err_has)
 	nhi_ticket_free(&t);
 }
 
+/* Several approvers: a list of names, each kept; approver joins them. */
+static void
+test_map_several_approvers(void **state)
+{
+	struct nhi_ticket t;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(map("{\"id\": \"C-1\", \"approver\": [\"alice\", \"Bob Smith\"]}",
+			     &t, err, sizeof(err)), 0);
+	assert_int_equal(t.approvers.n, 2);
+	assert_string_equal(t.approvers.v[1], "Bob Smith");
+	assert_string_equal(t.approver, "alice, Bob Smith");
+	nhi_ticket_free(&t);
+	/* one name with blanks stays one name */
+	assert_int_equal(map("{\"id\": \"C-1\", \"approver\": \"Alice Smith\"}", &t, err,
+			     sizeof(err)), 0);
+	assert_int_equal(t.approvers.n, 1);
+	assert_string_equal(t.approvers.v[0], "Alice Smith");
+	nhi_ticket_free(&t);
+	/* an empty list names no approver */
+	assert_int_equal(map("{\"id\": \"C-1\", \"approver\": []}", &t, err, sizeof(err)), 0);
+	assert_int_equal(t.approvers.n, 0);
+	assert_null(t.approver);
+	nhi_ticket_free(&t);
+}
+
 /* ---- nhi_ticket_id_valid ------------------------------------------------ */
 
 static void
@@ -436,7 +463,9 @@ test_map_wrong_types_malformed(void **state)
 	assert_malformed("{\"state\": 1}", "field_state");
 	assert_malformed("{\"state\": true}", "field_state");
 	assert_malformed("{\"requester\": {\"name\": \"x\"}}", "field_requester");
-	assert_malformed("{\"approver\": [\"alice\"]}", "field_approver");
+	/* several approvers are a list of names; anything else in it is not */
+	assert_malformed("{\"approver\": [\"alice\", 7]}", "field_approver");
+	assert_malformed("{\"approver\": {\"name\": \"alice\"}}", "field_approver");
 	assert_malformed("{\"approver\": 7}", "field_approver");
 	assert_malformed("{\"purpose\": false}", "field_purpose");
 	assert_malformed("{\"scope\": {\"hosts\": {\"a\": \"jump1\"}}}", "field_hosts");
@@ -792,6 +821,7 @@ main(void)
 		cmocka_unit_test(test_map_native_all_fields),
 		cmocka_unit_test(test_map_absent_fields_stay_absent),
 		cmocka_unit_test(test_map_wrong_types_malformed),
+		cmocka_unit_test(test_map_several_approvers),
 		cmocka_unit_test(test_map_not_an_object_malformed),
 		cmocka_unit_test(test_map_times_integer_and_string),
 		cmocka_unit_test(test_map_time_range_1970_to_9999),
