@@ -164,11 +164,13 @@ nhi_audit(const struct nhi_record *rec)
 	add(&f, "NHIACCT_TICKET", id);
 	if (t != NULL) {
 		/* several approvers: the field repeated, one name each */
-		if (t->approvers.n > 1)
+		if (t->approvers.n > 0)
 			for (size_t i = 0; i < t->approvers.n; i++)
 				add(&f, "NHIACCT_APPROVER", t->approvers.v[i]);
 		else
 			add(&f, "NHIACCT_APPROVER", t->approver);
+		for (size_t i = 0; i < t->approver_ids.n; i++)
+			add(&f, "NHIACCT_APPROVER_ID", t->approver_ids.v[i]);
 		add(&f, "NHIACCT_REQUESTER", t->requester);
 		add(&f, "NHIACCT_PURPOSE", t->purpose);
 		if (t->has_not_before)

@@ -342,6 +342,7 @@ static const struct nhi_conf_key keys[] = {
 	{ "proxy",           "url",      NULL,        OFF(proxy), 0, 0, set_proxy },
 	{ "approved_states", "list",     "approved",  OFF(approved_states), 0, 0, set_states },
 	{ "approvers",       "list",     "*",         OFF(approvers), 0, 0, set_approvers },
+	{ "identity_map",    "path",     NULL,        OFF(identity_map), 0, 0, set_path },
 	{ "min_approvers",   "count",    "1",         OFF(min_approvers), 1, 16, set_count },
 	{ "max_window",      "duration", "8h",        OFF(max_window), 1, 366 * DAY, set_duration },
 	{ "clock_skew",      "duration", "60s",       OFF(clock_skew), 0, DAY, set_duration },

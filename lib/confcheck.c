@@ -15,6 +15,7 @@
 #include "confcheck.h"
 #include "fileio.h"
 #include "identity.h"
+#include "idmap.h"
 #include "text.h"
 
 #define PAM_FILE_MAX (64 * 1024)
@@ -133,6 +134,13 @@ nhi_confcheck_conf(const struct nhi_conf *c, struct nhi_findings *f)
 	names_exist("vendor_users", &c->vendor_users, false, NHI_SEV_WARNING, f);
 	names_exist("exempt_users", &c->exempt_users, false, NHI_SEV_WARNING, f);
 	names_exist("approvers", &c->approvers, false, NHI_SEV_WARNING, f);
+	if (c->identity_map != NULL) {
+		const struct nhi_file_rules map = {
+			.max = NHI_IDMAP_MAX, .owner = c->check_perms ? NHI_OWNER_ROOT : NHI_OWNER_ANY,
+		};
+
+		file_usable("identity_map", c->identity_map, &map, f);
+	}
 	if (c->vendor_groups.n == 0 && c->vendor_users.n == 0)
 		nhi_finding_add(f, NHI_SEV_WARNING, "vendor_groups", "neither vendor_groups nor "
 				"vendor_users is set: nobody is a vendor, the module changes nothing");

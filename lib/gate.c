@@ -12,6 +12,7 @@
 #include <syslog.h>
 
 #include "gate.h"
+#include "idmap.h"
 #include "json.h"
 #include "backend.h"
 #include "conf.h"
@@ -50,6 +51,24 @@ empty_ticket(const struct nhi_ticket *t)
 {
 	return t->state == NULL && t->approver == NULL && t->requester == NULL &&
 	       !t->has_hosts && !t->has_accounts && !t->has_not_before && !t->has_not_after;
+}
+
+/* The rules for a mapped ticket: its identities made local names first
+ * (identity_map), then the policy.  detail says why on a refusal the map
+ * decides. */
+static enum nhi_reason
+judge(const struct nhi_conf *c, struct nhi_ticket *t, const struct nhi_login *l, int64_t now,
+      char *detail, size_t detailsz)
+{
+	int r = nhi_idmap_apply(c, t, detail, detailsz);
+
+	if (r == -ENOKEY)
+		return NHI_DENY_APPROVER_NOT_ALLOWED;   /* an identity nobody vouches for */
+	if (r == -EPERM)
+		return NHI_DENY_CONFIG_ERROR;
+	if (r < 0)
+		return NHI_DENY_BACKEND_ERROR;
+	return nhi_decide(c, t, l, now, nhi_member_nss, NULL);
 }
 
 /* Ticket systems compare ids ignoring case (a typed chg0031042 is answered
@@ -92,7 +111,7 @@ evaluate_id(const struct nhi_conf *c, const struct nhi_backend_ops *ops,
 		snprintf(r->detail, sizeof(r->detail), "the document's id is %s", r->ticket.id);
 		r->reason = NHI_DENY_MALFORMED;
 	} else {
-		r->reason = nhi_decide(c, &r->ticket, l, now, nhi_member_nss, NULL);
+		r->reason = judge(c, &r->ticket, l, now, r->detail, sizeof(r->detail));
 		take_document_spelling(r);
 	}
 	json_decref(doc);
@@ -141,7 +160,7 @@ judge_candidate(json_t *doc, void *ud)
 	} else if (!nhi_ticket_has_account(&t, l->user) || !nhi_ticket_matches_host(&t, l->host)) {
 		nhi_log(LOG_DEBUG, "lookup: candidate %s does not name %s on %s", t.id,
 			l->user, l->host);
-	} else if (better(r, why = nhi_decide(c, &t, l, j->now, nhi_member_nss, NULL), &t)) {
+	} else if (better(r, why = judge(c, &t, l, j->now, msg, sizeof(msg)), &t)) {
 		nhi_ticket_free(&r->ticket);
 		r->ticket = t;
 		memset(&t, 0, sizeof(t));
@@ -149,8 +168,8 @@ judge_candidate(json_t *doc, void *ud)
 		if (why == NHI_GRANT)
 			r->detail[0] = '\0';
 		else
-			snprintf(r->detail, sizeof(r->detail), "candidate %s: %s", r->ticket.id,
-				 nhi_reason_name(why));
+			snprintf(r->detail, sizeof(r->detail), "candidate %s: %s%s%s", r->ticket.id,
+				 nhi_reason_name(why), msg[0] ? ": " : "", msg);
 	}
 	nhi_ticket_free(&t);
 	return 0;

@@ -39,6 +39,7 @@ nhi_ticket_free(struct nhi_ticket *t)
 	free(t->approver);
 	free(t->purpose);
 	nhi_strv_free(&t->approvers);
+	nhi_strv_free(&t->approver_ids);
 	nhi_strv_free(&t->hosts);
 	nhi_strv_free(&t->accounts);
 	memset(t, 0, sizeof(*t));

@@ -25,7 +25,8 @@ struct nhi_ticket {
 	char *state;
 	char *requester;
 	char *approver;         /* for people: the approvers, ", "-joined */
-	struct nhi_strv approvers; /* each approver as the ticket names them */
+	struct nhi_strv approvers; /* each approver (local names with identity_map) */
+	struct nhi_strv approver_ids; /* with identity_map: each approver's external id */
 	char *purpose;
 	struct nhi_strv hosts;
 	struct nhi_strv accounts;

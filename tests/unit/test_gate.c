@@ -519,6 +519,37 @@ test_config_error_ticket_dir_missing(void **state)
 	nhi_conf_free(&c);
 }
 
+/* ---- identity_map: identities compared as local names ----------------- */
+
+static void
+test_identity_map_in_the_decision(void **state)
+{
+	char *dir = new_dir("idmap");
+	struct nhi_conf c;
+	struct nhi_result r;
+	char map[600];
+
+	(void)state;
+	write_len(dir, "identities", "557058:a alice\n557058:v vendor1\n", 32);
+	snprintf(map, sizeof(map), "%s/identities", dir);
+	write_ticket(dir, "ID-OK", ticket("ID-OK", "approved", "557058:a", T0, T1));
+	write_ticket(dir, "ID-SELF", ticket("ID-SELF", "approved", "557058:v", T0, T1));
+	write_ticket(dir, "ID-WHO", ticket("ID-WHO", "approved", "557058:x", T0, T1));
+	conf_for(&c, dir);
+	assert_int_equal(nhi_conf_set(&c, "identity_map", map, NULL, 0), 0);
+	assert_int_equal(evaluate(&c, "ID-OK", &r), NHI_GRANT);
+	assert_string_equal(r.ticket.approver, "alice (557058:a)");
+	nhi_result_free(&r);
+	/* approved by the vendor's own account in the ticket system */
+	assert_int_equal(evaluate(&c, "ID-SELF", &r), NHI_DENY_SELF_APPROVED);
+	nhi_result_free(&r);
+	assert_int_equal(evaluate(&c, "ID-WHO", &r), NHI_DENY_APPROVER_NOT_ALLOWED);
+	assert_non_null(strstr(r.detail, "approver 557058:x is not in identity_map"));
+	nhi_result_free(&r);
+	nhi_conf_free(&c);
+	free(dir);
+}
+
 /* ---- lookup: no id presented --------------------------------------------- */
 
 static void
@@ -871,6 +902,7 @@ main(void)
 		cmocka_unit_test(test_config_error_ticket_file_unsafe),
 		cmocka_unit_test(test_config_error_ticket_file_symlink),
 		cmocka_unit_test(test_config_error_ticket_dir_missing),
+		cmocka_unit_test(test_identity_map_in_the_decision),
 		cmocka_unit_test(test_lookup_zero_candidates_no_ticket),
 		cmocka_unit_test(test_lookup_one_candidate_granted),
 		cmocka_unit_test(test_lookup_candidate_without_id_gets_file_name),
