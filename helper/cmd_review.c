@@ -113,6 +113,18 @@ copy_value(char *dst, const char *src, size_t len)
  * "available" variant skips a field it cannot read (corrupt, or compressed
  * with an algorithm this libsystemd lacks) instead of failing the entry.
  */
+/* ", value" after what dst holds, as far as it fits. */
+static void
+append_value(char *dst, const char *src, size_t len)
+{
+	char v[NHI_REVIEW_FIELD_MAX + 1];
+	size_t have = strlen(dst);
+
+	copy_value(v, src, len);
+	if (have + 2 + strlen(v) <= NHI_REVIEW_FIELD_MAX)
+		snprintf(dst + have, NHI_REVIEW_FIELD_MAX + 1 - have, ", %s", v);
+}
+
 static int
 read_record(sd_journal *j, struct record *rec)
 {
@@ -130,11 +142,15 @@ read_record(sd_journal *j, struct record *rec)
 			continue;
 		nl = (size_t)(eq - d);
 		for (f = 0; f < F_MAX; f++)
-			if (!rec->have[f] && strlen(field_names[f]) == nl &&
+			if ((!rec->have[f] || f == F_APPROVER) && strlen(field_names[f]) == nl &&
 			    memcmp(field_names[f], d, nl) == 0)
 				break;
 		if (f == F_MAX)
 			continue;
+		if (rec->have[f]) {     /* several approvers: one field each, joined */
+			append_value(rec->val[f], eq + 1, len - nl - 1);
+			continue;
+		}
 		copy_value(rec->val[f], eq + 1, len - nl - 1);
 		rec->have[f] = true;
 	}

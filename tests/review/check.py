@@ -273,5 +273,16 @@ for since in ("-90min", "1h ago", "-3h30min", "-1w", "yesterday", "@1700000000")
     p = review("--since", since, "--json")
     check(p.returncode == 0, "--since " + since, p.stderr)
 
+# ---- several approvers: NHIACCT_APPROVER once each, one row naming all -------
+rec = "\n".join(["MESSAGE=Session S-MULTI of vendor1 opened", "MESSAGE_ID=" + OPEN_ID,
+                  "SYSLOG_IDENTIFIER=pam_nhiacct", "NHIACCT_EVENT=open",
+                  "NHIACCT_SESSION=S-MULTI", "NHIACCT_USER=vendor1", "NHIACCT_TICKET=CHG-MULTI",
+                  "NHIACCT_APPROVER=alice", "NHIACCT_APPROVER=carol", ""])
+subprocess.run(["logger", "--journald"], input=rec.encode(), check=False)
+subprocess.run(["journalctl", "--sync"], check=False)
+rows, err = review_json("--ticket", "CHG-MULTI")
+check(rows is not None and len(rows) == 1 and rows[0].get("approver") == "alice, carol",
+      "a session approved by several: every approver in its row", err or rows)
+
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
