@@ -114,13 +114,33 @@ map_words(const struct nhi_conf *c, json_t *v, enum nhi_field f, struct nhi_strv
 	return r;
 }
 
+/* An array of short strings (v is an array) into out. */
+static int
+map_array(const struct nhi_conf *c, json_t *v, enum nhi_field f, struct nhi_strv *out,
+	  char *err, size_t errsz)
+{
+	json_t *e;
+	size_t i;
+	int r;
+
+	if (json_array_size(v) > NHI_LIST_MAX)
+		return malformed(err, errsz, f, c, "more than %d entries", NHI_LIST_MAX);
+	json_array_foreach(v, i, e) {
+		if (!json_is_string(e) || json_string_length(e) > STR_MAX ||
+		    strlen(json_string_value(e)) != json_string_length(e))
+			return malformed(err, errsz, f, c, "entry %zu is not a short string", i);
+		if ((r = nhi_strv_push(out, json_string_value(e))) < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* An array of strings, or one string of comma- or blank-separated words. */
 static int
 map_list(const struct nhi_conf *c, json_t *doc, enum nhi_field f,
 	 struct nhi_strv *out, bool *present, char *err, size_t errsz)
 {
-	json_t *v = nhi_json_pointer(doc, c->field[f]), *e;
-	size_t i;
+	json_t *v = nhi_json_pointer(doc, c->field[f]);
 	int r;
 
 	if (v == NULL || json_is_null(v))
@@ -132,17 +152,9 @@ map_list(const struct nhi_conf *c, json_t *doc, enum nhi_field f,
 	}
 	if (!json_is_array(v))
 		return malformed(err, errsz, f, c, "expected an array of strings");
-	if (json_array_size(v) > NHI_LIST_MAX)
-		return malformed(err, errsz, f, c, "more than %d entries", NHI_LIST_MAX);
-	json_array_foreach(v, i, e) {
-		if (!json_is_string(e) || json_string_length(e) > STR_MAX ||
-		    strlen(json_string_value(e)) != json_string_length(e))
-			return malformed(err, errsz, f, c, "entry %zu is not a short string", i);
-		if ((r = nhi_strv_push(out, json_string_value(e))) < 0)
-			return r;
-	}
-	*present = true;
-	return 0;
+	if ((r = map_array(c, v, f, out, err, errsz)) == 0)
+		*present = true;
+	return r;
 }
 
 static int
@@ -181,7 +193,7 @@ map_approvers(const struct nhi_conf *c, json_t *doc, struct nhi_ticket *t, char 
 	      size_t errsz)
 {
 	const enum nhi_field f = NHI_FIELD_APPROVER;
-	json_t *v = nhi_json_pointer(doc, c->field[f]), *e;
+	json_t *v = nhi_json_pointer(doc, c->field[f]);
 	size_t i, len = 0;
 	int r;
 
@@ -194,18 +206,12 @@ map_approvers(const struct nhi_conf *c, json_t *doc, struct nhi_ticket *t, char 
 	}
 	if (!json_is_array(v))
 		return malformed(err, errsz, f, c, "expected a name or an array of names");
-	if (json_array_size(v) > NHI_LIST_MAX)
-		return malformed(err, errsz, f, c, "more than %d entries", NHI_LIST_MAX);
-	json_array_foreach(v, i, e) {
-		if (!json_is_string(e) || json_string_length(e) > STR_MAX ||
-		    strlen(json_string_value(e)) != json_string_length(e))
-			return malformed(err, errsz, f, c, "entry %zu is not a short string", i);
-		if ((r = nhi_strv_push(&t->approvers, json_string_value(e))) < 0)
-			return r;
-		len += json_string_length(e) + 2;
-	}
+	if ((r = map_array(c, v, f, &t->approvers, err, errsz)) < 0)
+		return r;
 	if (t->approvers.n == 0)
 		return 0;
+	for (i = 0; i < t->approvers.n; i++)
+		len += strlen(t->approvers.v[i]) + 2;
 	if ((t->approver = calloc(1, len + 1)) == NULL)
 		return -ENOMEM;
 	for (i = 0; i < t->approvers.n; i++) {

@@ -47,19 +47,9 @@ staff1:x:20010:
 carol:x:20020:
 G
 
-conf() { # conf FILE [extra lines]
+conf() { # conf FILE [extra lines]: the suites' test configuration, approvers set
 	local f=$1; shift
-	{
-		echo "# test configuration"
-		echo "vendor_groups = vendors"
-		echo "vendor_users  = contractor"
-		echo "host          = jump1.example.com"
-		echo "ticket_dir    = $T/tickets"
-		echo "state_dir     = $T/run"
-		echo "approvers     = alice @approvers"
-		printf '%s\n' "$@"
-	} > "$f"
-	chmod 0644 "$f"
+	pamenv_conf "$f" "approvers     = alice @approvers" "$@"
 }
 conf "$T/nhiacct.conf"
 conf "$T/bad.conf" "bogus_key = 1"
