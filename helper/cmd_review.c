@@ -118,11 +118,14 @@ static void
 append_value(char *dst, const char *src, size_t len)
 {
 	char v[NHI_REVIEW_FIELD_MAX + 1];
-	size_t have = strlen(dst);
+	size_t have = strlen(dst), n;
 
 	copy_value(v, src, len);
-	if (have + 2 + strlen(v) <= NHI_REVIEW_FIELD_MAX)
-		snprintf(dst + have, NHI_REVIEW_FIELD_MAX + 1 - have, ", %s", v);
+	n = strlen(v);
+	if (have + 2 + n <= NHI_REVIEW_FIELD_MAX) {
+		memcpy(dst + have, ", ", 2);
+		memcpy(dst + have + 2, v, n + 1);
+	}
 }
 
 static int
