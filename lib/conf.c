@@ -144,6 +144,16 @@ set_name(const struct nhi_conf_key *k, struct nhi_conf *c, const char *v,
 }
 
 static int
+set_zone(const struct nhi_conf_key *k, struct nhi_conf *c, const char *v,
+	 char *err, size_t errsz)
+{
+	if (!nhi_zone_valid(v))
+		return bad(k, err, errsz, "'%s' is not a time zone of this host "
+			   "(an IANA name from /usr/share/zoneinfo, e.g. Europe/Berlin)", v);
+	return set_str(AT(c, k, char *), v);
+}
+
+static int
 set_path(const struct nhi_conf_key *k, struct nhi_conf *c, const char *v,
 	 char *err, size_t errsz)
 {
@@ -342,6 +352,7 @@ static const struct nhi_conf_key keys[] = {
 	{ "proxy",           "url",      NULL,        OFF(proxy), 0, 0, set_proxy },
 	{ "approved_states", "list",     "approved",  OFF(approved_states), 0, 0, set_states },
 	{ "approvers",       "list",     "*",         OFF(approvers), 0, 0, set_approvers },
+	{ "time_zone",       "zone",     NULL,        OFF(time_zone), 0, 0, set_zone },
 	{ "identity_map",    "path",     NULL,        OFF(identity_map), 0, 0, set_path },
 	{ "min_approvers",   "count",    "1",         OFF(min_approvers), 1, 16, set_count },
 	{ "max_window",      "duration", "8h",        OFF(max_window), 1, 366 * DAY, set_duration },
@@ -416,7 +427,7 @@ nhi_conf_free(struct nhi_conf *c)
 		    k->set == set_approvers)
 			nhi_strv_free(AT(c, k, struct nhi_strv));
 		else if (k->set == set_name || k->set == set_path || k->set == set_url ||
-			 k->set == set_proxy || k->set == set_pointer)
+			 k->set == set_proxy || k->set == set_pointer || k->set == set_zone)
 			free(*AT(c, k, char *));
 	}
 	memset(c, 0, sizeof(*c));

@@ -48,6 +48,7 @@ struct nhi_conf {
 	struct nhi_strv approvers;      /* names and @group */
 	int64_t min_approvers;          /* distinct valid approvers a ticket needs */
 	char *identity_map;             /* file: ticket-system identities -> local names */
+	char *time_zone;                /* IANA zone of ticket times without an offset, or NULL */
 	int64_t max_window;
 	int64_t clock_skew;
 	bool lookup;

@@ -173,9 +173,12 @@ map_time(const struct nhi_conf *c, json_t *doc, enum nhi_field f, int64_t *out,
 	} else if (json_is_string(v)) {
 		if (json_string_length(v) > 64 ||
 		    strlen(json_string_value(v)) != json_string_length(v) ||
-		    nhi_parse_time(json_string_value(v), out) < 0)
-			return malformed(err, errsz, f, c,
-					 "not an RFC 3339 time after 1970 or Unix seconds");
+		    nhi_parse_ticket_time(json_string_value(v), c->time_zone,
+					  f == NHI_FIELD_NOT_AFTER, out) < 0)
+			return malformed(err, errsz, f, c, "not an RFC 3339 time after 1970 or Unix "
+					 "seconds%s%s", c->time_zone ? ", nor a local time in " :
+					 " (a time without an offset needs time_zone)",
+					 c->time_zone ? c->time_zone : "");
 	} else {
 		return malformed(err, errsz, f, c, "expected a time (string or integer)");
 	}

@@ -7,11 +7,15 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
+#include "text.h"
 #include "timeutil.h"
 
 #define YEAR_MIN 1970
@@ -155,6 +159,100 @@ nhi_format_time(int64_t t, char *buf, size_t bufsz)
 	    strftime(buf, bufsz, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		snprintf(buf, bufsz, "@%" PRId64, t);
 	return buf;
+}
+
+bool
+nhi_zone_valid(const char *zone)
+{
+	char path[160];
+	struct stat st;
+
+	if (!nhi_str_in_set(zone, 1, 64, NHI_CS_ALNUM "/_+-") || zone[0] == '/' ||
+	    strstr(zone, "..") != NULL)
+		return false;
+	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", zone);
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/*
+ * tm, a local time of zone, as Unix seconds: mktime(3) with TZ set to the
+ * zone for the call and put back after.  The module and nhiacct run this
+ * single-threaded (the watch's rechecks in a child of their own), as they
+ * already hide SSLKEYLOGFILE from libcurl for a moment.
+ */
+static int
+zone_mktime(const char *zone, struct tm *tm, int64_t *out)
+{
+	const char *was = getenv("TZ");
+	char *saved = NULL, tz[80];
+	time_t t;
+
+	if (was != NULL && (saved = strdup(was)) == NULL)
+		return -ENOMEM;
+	snprintf(tz, sizeof(tz), ":%s", zone);
+	setenv("TZ", tz, 1);
+	tzset();
+	tm->tm_isdst = -1;
+	t = mktime(tm);
+	if (saved != NULL)
+		setenv("TZ", saved, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(saved);
+	if (t == (time_t)-1 || t < 0)
+		return -ERANGE;
+	*out = t;
+	return 0;
+}
+
+int
+nhi_parse_ticket_time(const char *s, const char *zone, bool end, int64_t *out)
+{
+	int Y, M, D, h = 0, m = 0, sec = 0;
+	const char *p = s;
+	bool date_only;
+	struct tm tm;
+
+	if (s == NULL || out == NULL)
+		return -EINVAL;
+	if (nhi_parse_time(s, out) == 0)
+		return 0;
+	if (zone == NULL)
+		return -EINVAL;         /* without a zone, a local time is ambiguous */
+	if (!digits(&p, 4, &Y) || *p++ != '-' || !digits(&p, 2, &M) || *p++ != '-' ||
+	    !digits(&p, 2, &D))
+		return -EINVAL;
+	date_only = *p == '\0';
+	if (!date_only) {
+		if (*p != 'T' && *p != ' ')
+			return -EINVAL;
+		p++;
+		if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &m))
+			return -EINVAL;
+		if (*p == ':') {
+			p++;
+			if (!digits(&p, 2, &sec))
+				return -EINVAL;
+		}
+		if (*p == '.') {        /* fractions: accepted, ignored */
+			for (p++; isdigit((unsigned char)*p); p++)
+				;
+		}
+		if (*p != '\0')
+			return -EINVAL;
+	}
+	if (Y < YEAR_MIN || Y > YEAR_MAX || M < 1 || M > 12 || D < 1 ||
+	    D > month_days(Y, M) || h > 23 || m > 59 || sec > 59)
+		return -EINVAL;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = Y - 1900;
+	tm.tm_mon = M - 1;
+	tm.tm_mday = D + (date_only && end);    /* a whole day ends at the next midnight */
+	tm.tm_hour = h;
+	tm.tm_min = m;
+	tm.tm_sec = sec;
+	return zone_mktime(zone, &tm, out);
 }
 
 /* The units of systemd.time(7) spans, down to seconds (no month or year:

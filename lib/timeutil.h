@@ -16,6 +16,19 @@ int nhi_parse_time(const char *s, int64_t *out);
 /* "2026-11-22T09:00:00Z" into buf (>= NHI_TIME_BUF).  Returns buf. */
 #define NHI_TIME_BUF 32
 char *nhi_format_time(int64_t t, char *buf, size_t bufsz);
+/* Is zone an IANA time zone name this host has (/usr/share/zoneinfo/NAME,
+ * a regular file; no "..", not absolute)? */
+bool nhi_zone_valid(const char *zone);
+
+/* A time in a ticket: what nhi_parse_time reads and, with zone (an IANA
+ * name, or NULL), also a local time without an offset in that zone
+ * ("2026-12-01 15:31:31", "2026-12-01T15:31") and a date alone
+ * ("2026-12-01") as a whole day: its first second, or with end, the
+ * midnight that ends it.  A local time that does not exist (the hour a
+ * clock skips in spring) or exists twice (autumn) is read as mktime(3)
+ * reads it.  -EINVAL if unreadable, -ERANGE outside 1970..9999. */
+int nhi_parse_ticket_time(const char *s, const char *zone, bool end, int64_t *out);
+
 /* A span as systemd.time(7) writes it, down to seconds: "90" (seconds),
  * "90s", "15m", "90min", "8h", "1 h", "1h30min", "1d 3h", "2w" -> seconds
  * in [0, 100 years]; -EINVAL/-ERANGE.  Units s, sec, second(s), m, min,

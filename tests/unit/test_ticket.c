@@ -113,6 +113,32 @@ test_map_several_approvers(void **state)
 	nhi_ticket_free(&t);
 }
 
+/* Times without an offset: malformed, unless time_zone says where they
+ * are; a date alone is a whole day (Jira's Date Picker, ServiceNow). */
+static void
+test_map_times_without_offset(void **state)
+{
+	const char *text = "{\"id\": \"C-1\", \"window\": {\"not_before\": \"2026-12-01\","
+			   " \"not_after\": \"2026-12-01\"}}";
+	struct nhi_conf c;
+	struct nhi_ticket t;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(map(text, &t, err, sizeof(err)), -EBADMSG);
+	assert_non_null(strstr(err, "a time without an offset needs time_zone"));
+	nhi_ticket_free(&t);
+	assert_int_equal(nhi_conf_init(&c), 0);
+	assert_int_equal(nhi_conf_set(&c, "time_zone", "UTC", NULL, 0), 0);
+	assert_int_equal(map_with(&c, text, NULL, &t, err, sizeof(err)), 0);
+	assert_int_equal(t.not_before, INT64_C(1796083200));   /* 2026-12-01T00:00:00Z */
+	assert_int_equal(t.not_after, INT64_C(1796169600));    /* 2026-12-02T00:00:00Z */
+	nhi_ticket_free(&t);
+	assert_int_equal(nhi_conf_set(&c, "time_zone", "Mars/Olympus", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "not a time zone of this host"));
+	nhi_conf_free(&c);
+}
+
 /* ---- nhi_ticket_id_valid ------------------------------------------------ */
 
 static void
@@ -822,6 +848,7 @@ main(void)
 		cmocka_unit_test(test_map_absent_fields_stay_absent),
 		cmocka_unit_test(test_map_wrong_types_malformed),
 		cmocka_unit_test(test_map_several_approvers),
+		cmocka_unit_test(test_map_times_without_offset),
 		cmocka_unit_test(test_map_not_an_object_malformed),
 		cmocka_unit_test(test_map_times_integer_and_string),
 		cmocka_unit_test(test_map_time_range_1970_to_9999),

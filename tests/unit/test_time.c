@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -404,6 +405,81 @@ test_format_duration(void **state)
 	assert_string_equal(nhi_format_duration(2 * 3600 + 5 * 60, buf, 4), "2h ");
 }
 
+/* ---- nhi_parse_ticket_time: local times in a named zone ----------------- */
+
+static void
+test_ticket_time_in_a_zone(void **state)
+{
+	static const struct {
+		const char *s, *zone;
+		bool end;
+		int64_t want;           /* -1: refused */
+	} rows[] = {
+		/* with an offset, the zone does not matter */
+		{ "2026-12-01T15:31:31Z", "Europe/Berlin", false, INT64_C(1796139091) },
+		/* ServiceNow's Table API with display_value=false: UTC, no zone */
+		{ "2026-12-01 15:31:31", "UTC", false, INT64_C(1796139091) },
+		{ "2026-12-01 15:31:31", NULL, false, -1 },
+		{ "2026-12-01 16:31:31", "Europe/Berlin", false, INT64_C(1796139091) },
+		{ "2026-12-01T10:31:31", "America/New_York", false, INT64_C(1796139091) },
+		{ "2026-12-01 15:31", "UTC", false, INT64_C(1796139060) },
+		{ "2026-12-01 15:31:31.250", "UTC", false, INT64_C(1796139091) },
+		/* a date alone: a whole day, its first second or the midnight
+		 * that ends it (Jira's Date Picker) */
+		{ "2026-12-01", "UTC", false, INT64_C(1796083200) },
+		{ "2026-12-01", "UTC", true, INT64_C(1796169600) },
+		{ "2026-12-31", "Europe/Berlin", true, INT64_C(1798758000) },
+		{ "2026-12-01", NULL, true, -1 },
+		/* across the change to summer time in Berlin (2026-03-29 at 02:00
+		 * CET the clocks go to 03:00 CEST): the same wall clock hour is
+		 * an hour less of UTC after it */
+		{ "2026-03-29 01:30", "Europe/Berlin", false, INT64_C(1774744200) },
+		{ "2026-03-29 03:30", "Europe/Berlin", false, INT64_C(1774747800) },
+		/* and back (2026-10-25 at 03:00 CEST to 02:00 CET) */
+		{ "2026-10-25 01:30", "Europe/Berlin", false, INT64_C(1792884600) },
+		{ "2026-10-25 03:30", "Europe/Berlin", false, INT64_C(1792895400) },
+		/* not a local time */
+		{ "2026-12-01 25:00", "UTC", false, -1 },
+		{ "2026-02-30", "UTC", false, -1 },
+		{ "2026-12-01 15:31:31 x", "UTC", false, -1 },
+		{ "1969-12-31", "UTC", false, -1 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		int64_t t = 42;
+		int r = nhi_parse_ticket_time(rows[i].s, rows[i].zone, rows[i].end, &t);
+
+		print_message("  %-26s %-17s %s -> %d %lld\n", rows[i].s,
+			      rows[i].zone ? rows[i].zone : "(none)", rows[i].end ? "end" : "   ",
+			      r, (long long)t);
+		if (rows[i].want < 0) {
+			assert_true(r < 0);
+			assert_int_equal(t, 42);
+		} else {
+			assert_int_equal(r, 0);
+			assert_int_equal(t, rows[i].want);
+		}
+	}
+	/* TZ is put back as it was */
+	assert_null(getenv("TZ"));
+}
+
+static void
+test_zone_names(void **state)
+{
+	(void)state;
+	assert_true(nhi_zone_valid("Europe/Berlin"));
+	assert_true(nhi_zone_valid("UTC"));
+	assert_true(nhi_zone_valid("America/Argentina/Buenos_Aires"));
+	assert_false(nhi_zone_valid("Europe/Berln"));   /* a typo would read as UTC */
+	assert_false(nhi_zone_valid("/etc/shadow"));
+	assert_false(nhi_zone_valid("../../etc/shadow"));
+	assert_false(nhi_zone_valid("Europe"));          /* a folder */
+	assert_false(nhi_zone_valid(""));
+	assert_false(nhi_zone_valid("Europe/Berlin\n"));
+}
+
 int
 main(void)
 {
@@ -431,6 +507,8 @@ main(void)
 		cmocka_unit_test(test_duration_bare_number_is_seconds),
 		cmocka_unit_test(test_duration_suffixes_s_m_h_d),
 		cmocka_unit_test(test_duration_systemd_spans),
+		cmocka_unit_test(test_ticket_time_in_a_zone),
+		cmocka_unit_test(test_zone_names),
 		cmocka_unit_test(test_duration_overflow),
 		cmocka_unit_test(test_duration_negative_rejected),
 		cmocka_unit_test(test_duration_junk_suffix_rejected),
