@@ -78,6 +78,27 @@ malformed(char *err, size_t errsz, enum nhi_field f, const struct nhi_conf *c,
 	return -EBADMSG;
 }
 
+/* A name or an id as a ticket system may write it: a JSON integer
+ * (Zendesk's ids and requester_id) is its decimal string. */
+static int
+dup_number(json_t *v, char **out)
+{
+	json_int_t n = json_integer_value(v);
+
+	if (n < 0 || asprintf(out, "%lld", (long long)n) < 0) {
+		*out = NULL;
+		return n < 0 ? -EBADMSG : -ENOMEM;
+	}
+	return 0;
+}
+
+/* Fields that name a person or a ticket take a number too. */
+static bool
+takes_numbers(enum nhi_field f)
+{
+	return f == NHI_FIELD_ID || f == NHI_FIELD_REQUESTER || f == NHI_FIELD_APPROVER;
+}
+
 static int
 map_string(const struct nhi_conf *c, json_t *doc, enum nhi_field f, size_t max,
 	   char **out, char *err, size_t errsz)
@@ -87,6 +108,11 @@ map_string(const struct nhi_conf *c, json_t *doc, enum nhi_field f, size_t max,
 
 	if (v == NULL || json_is_null(v))
 		return 0;
+	if (json_is_integer(v) && takes_numbers(f)) {
+		if ((r = dup_number(v, out)) == -EBADMSG)
+			return malformed(err, errsz, f, c, "a negative number");
+		return r;
+	}
 	if (!json_is_string(v))
 		return malformed(err, errsz, f, c, "expected a string");
 	if ((r = dup_string(v, max, out)) == -EBADMSG)
@@ -126,6 +152,17 @@ map_array(const struct nhi_conf *c, json_t *v, enum nhi_field f, struct nhi_strv
 	if (json_array_size(v) > NHI_LIST_MAX)
 		return malformed(err, errsz, f, c, "more than %d entries", NHI_LIST_MAX);
 	json_array_foreach(v, i, e) {
+		char *num = NULL;
+
+		if (json_is_integer(e) && takes_numbers(f) && json_integer_value(e) >= 0) {
+			if ((r = dup_number(e, &num)) < 0)
+				return r;
+			r = nhi_strv_push(out, num);
+			free(num);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		if (!json_is_string(e) || json_string_length(e) > STR_MAX ||
 		    strlen(json_string_value(e)) != json_string_length(e))
 			return malformed(err, errsz, f, c, "entry %zu is not a short string", i);

@@ -139,6 +139,28 @@ test_map_times_without_offset(void **state)
 	nhi_conf_free(&c);
 }
 
+/* Zendesk writes ids and people as integers: read as their decimal strings
+ * (and matched through identity_map like any other identity). */
+static void
+test_map_numbers_as_names(void **state)
+{
+	struct nhi_ticket t;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(map("{\"id\": 35436, \"requester\": 20978392, \"approver\": [381, \"carol\"]}",
+			     &t, err, sizeof(err)), 0);
+	assert_string_equal(t.id, "35436");
+	assert_string_equal(t.requester, "20978392");
+	assert_int_equal(t.approvers.n, 2);
+	assert_string_equal(t.approvers.v[0], "381");
+	assert_string_equal(t.approver, "381, carol");
+	nhi_ticket_free(&t);
+	/* hosts, accounts, state and purpose stay text */
+	assert_malformed("{\"state\": 3}", "field_state");
+	assert_malformed("{\"scope\": {\"accounts\": [20001]}}", "field_accounts");
+}
+
 /* ---- nhi_ticket_id_valid ------------------------------------------------ */
 
 static void
@@ -485,14 +507,17 @@ static void
 test_map_wrong_types_malformed(void **state)
 {
 	(void)state;
-	assert_malformed("{\"id\": 1042}", "field_id");
+	/* ids and names may be numbers (Zendesk), never negative or fractional */
+	assert_malformed("{\"id\": -1042}", "field_id");
+	assert_malformed("{\"id\": 1042.5}", "field_id");
 	assert_malformed("{\"state\": 1}", "field_state");
 	assert_malformed("{\"state\": true}", "field_state");
 	assert_malformed("{\"requester\": {\"name\": \"x\"}}", "field_requester");
 	/* several approvers are a list of names; anything else in it is not */
-	assert_malformed("{\"approver\": [\"alice\", 7]}", "field_approver");
+	assert_malformed("{\"approver\": [\"alice\", true]}", "field_approver");
+	assert_malformed("{\"approver\": [\"alice\", -7]}", "field_approver");
 	assert_malformed("{\"approver\": {\"name\": \"alice\"}}", "field_approver");
-	assert_malformed("{\"approver\": 7}", "field_approver");
+	assert_malformed("{\"approver\": 7.5}", "field_approver");
 	assert_malformed("{\"purpose\": false}", "field_purpose");
 	assert_malformed("{\"scope\": {\"hosts\": {\"a\": \"jump1\"}}}", "field_hosts");
 	assert_malformed("{\"scope\": {\"hosts\": 1}}", "field_hosts");
@@ -848,6 +873,7 @@ main(void)
 		cmocka_unit_test(test_map_absent_fields_stay_absent),
 		cmocka_unit_test(test_map_wrong_types_malformed),
 		cmocka_unit_test(test_map_several_approvers),
+		cmocka_unit_test(test_map_numbers_as_names),
 		cmocka_unit_test(test_map_times_without_offset),
 		cmocka_unit_test(test_map_not_an_object_malformed),
 		cmocka_unit_test(test_map_times_integer_and_string),
