@@ -19,9 +19,21 @@
 
 #define READ_START 4096         /* first buffer for a file of unknown size */
 
+/* What is wrong with st for a file only root may change; NULL if nothing. */
+static const char *
+not_roots(const struct stat *st)
+{
+	if (st->st_uid != 0)
+		return "not owned by root";
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return "writable by group or others";
+	return NULL;
+}
+
 int
 nhi_check_owner_mode(int fd, const char *path, char *err, size_t errsz)
 {
+	const char *why;
 	struct stat st;
 
 	if ((fd >= 0 ? fstat(fd, &st) : stat(path, &st)) < 0) {
@@ -30,14 +42,9 @@ nhi_check_owner_mode(int fd, const char *path, char *err, size_t errsz)
 			snprintf(err, errsz, "%s: %s", path, strerror(e));
 		return -e;
 	}
-	if (st.st_uid != 0) {
+	if ((why = not_roots(&st)) != NULL) {
 		if (err)
-			snprintf(err, errsz, "%s: not owned by root", path);
-		return -EPERM;
-	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		if (err)
-			snprintf(err, errsz, "%s: writable by group or others", path);
+			snprintf(err, errsz, "%s: %s", path, why);
 		return -EPERM;
 	}
 	return 0;
@@ -51,7 +58,7 @@ rules_broken(const struct stat *st, const struct nhi_file_rules *ru)
 		return "not a regular file; refused";
 	if (ru->owner == NHI_OWNER_ROOT && st->st_uid != 0)
 		return "not owned by root; refused";
-	if (ru->owner == NHI_OWNER_ROOT && (st->st_mode & (S_IWGRP | S_IWOTH)))
+	if (ru->owner == NHI_OWNER_ROOT && not_roots(st) != NULL)
 		return "writable by group or others; refused";
 	if (ru->owner == NHI_OWNER_SELF && st->st_uid != geteuid())
 		return "not owned by this process's user; refused";

@@ -161,6 +161,47 @@ nhi_format_time(int64_t t, char *buf, size_t bufsz)
 	return buf;
 }
 
+/* A date and time as people write it, without a zone. */
+struct civil {
+	int Y, M, D, h, m, s;
+	bool has_time;
+};
+
+/*
+ * "YYYY-MM-DD", then optionally " HH:MM[:SS]" or "THH:MM[:SS]", at *pp,
+ * which is advanced past it; what follows is the caller's.  -EINVAL for a
+ * date or time that does not exist, -ERANGE outside years 1970..9999.
+ */
+static int
+read_civil(const char **pp, struct civil *c)
+{
+	const char *p = *pp;
+
+	memset(c, 0, sizeof(*c));
+	if (!digits(&p, 4, &c->Y) || *p++ != '-' || !digits(&p, 2, &c->M) || *p++ != '-' ||
+	    !digits(&p, 2, &c->D))
+		return -EINVAL;
+	if ((*p == ' ' || *p == 'T') && isdigit((unsigned char)p[1])) {
+		p++;
+		c->has_time = true;
+		if (!digits(&p, 2, &c->h) || *p++ != ':' || !digits(&p, 2, &c->m))
+			return -EINVAL;
+		if (*p == ':') {
+			p++;
+			if (!digits(&p, 2, &c->s))
+				return -EINVAL;
+		}
+	}
+	if (c->M < 1 || c->M > 12 || c->D < 1 || c->h > 23 || c->m > 59 || c->s > 60)
+		return -EINVAL;
+	if (c->Y < YEAR_MIN || c->Y > YEAR_MAX)
+		return -ERANGE;
+	if (c->D > month_days(c->Y, c->M))
+		return -EINVAL;
+	*pp = p;
+	return 0;
+}
+
 bool
 nhi_zone_valid(const char *zone)
 {
@@ -209,9 +250,8 @@ zone_mktime(const char *zone, struct tm *tm, int64_t *out)
 int
 nhi_parse_ticket_time(const char *s, const char *zone, bool end, int64_t *out)
 {
-	int Y, M, D, h = 0, m = 0, sec = 0;
 	const char *p = s;
-	bool date_only;
+	struct civil c;
 	struct tm tm;
 
 	if (s == NULL || out == NULL)
@@ -220,38 +260,20 @@ nhi_parse_ticket_time(const char *s, const char *zone, bool end, int64_t *out)
 		return 0;
 	if (zone == NULL)
 		return -EINVAL;         /* without a zone, a local time is ambiguous */
-	if (!digits(&p, 4, &Y) || *p++ != '-' || !digits(&p, 2, &M) || *p++ != '-' ||
-	    !digits(&p, 2, &D))
+	if (read_civil(&p, &c) < 0)
 		return -EINVAL;
-	date_only = *p == '\0';
-	if (!date_only) {
-		if (*p != 'T' && *p != ' ')
-			return -EINVAL;
-		p++;
-		if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &m))
-			return -EINVAL;
-		if (*p == ':') {
-			p++;
-			if (!digits(&p, 2, &sec))
-				return -EINVAL;
-		}
-		if (*p == '.') {        /* fractions: accepted, ignored */
-			for (p++; isdigit((unsigned char)*p); p++)
-				;
-		}
-		if (*p != '\0')
-			return -EINVAL;
-	}
-	if (Y < YEAR_MIN || Y > YEAR_MAX || M < 1 || M > 12 || D < 1 ||
-	    D > month_days(Y, M) || h > 23 || m > 59 || sec > 59)
+	if (c.has_time && *p == '.')    /* fractions: accepted, ignored */
+		for (p++; isdigit((unsigned char)*p); p++)
+			;
+	if (*p != '\0')
 		return -EINVAL;
 	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = Y - 1900;
-	tm.tm_mon = M - 1;
-	tm.tm_mday = D + (date_only && end);    /* a whole day ends at the next midnight */
-	tm.tm_hour = h;
-	tm.tm_min = m;
-	tm.tm_sec = sec;
+	tm.tm_year = c.Y - 1900;
+	tm.tm_mon = c.M - 1;
+	tm.tm_mday = c.D + (!c.has_time && end);        /* a whole day ends at the next midnight */
+	tm.tm_hour = c.h;
+	tm.tm_min = c.m;
+	tm.tm_sec = c.s;
 	return zone_mktime(zone, &tm, out);
 }
 
@@ -433,40 +455,23 @@ parse_zone(const char *p, bool *zoned, int64_t *off)
 static int
 parse_date(const char *s, bool utc, int64_t *out)
 {
-	int y, mo, d, h = 0, mi = 0, se = 0;
 	const char *p = s;
+	struct civil c;
 	bool zoned;
 	int64_t off, t;
 	int r;
 
-	if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
-	    !digits(&p, 2, &d))
-		return -EINVAL;
-	if ((*p == ' ' || *p == 'T') && p[1] >= '0' && p[1] <= '9') {
-		p++;
-		if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi))
-			return -EINVAL;
-		if (*p == ':') {
-			p++;
-			if (!digits(&p, 2, &se))
-				return -EINVAL;
-		}
-	}
-	r = parse_zone(p, &zoned, &off);
-	if (r < 0)
+	if ((r = read_civil(&p, &c)) < 0)
 		return r;
-	if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || se > 60)
-		return -EINVAL;
-	if (y < 1970 || y > 9999)
-		return -ERANGE;
-	if (d > month_days(y, mo))
-		return -EINVAL;
+	if ((r = parse_zone(p, &zoned, &off)) < 0)
+		return r;
 	if (zoned || utc) {
-		t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
+		t = days_from_civil(c.Y, (unsigned)c.M, (unsigned)c.D) * 86400 + c.h * 3600 +
+		    c.m * 60 + c.s - off;
 	} else {
 		struct tm tm = {
-			.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-			.tm_hour = h, .tm_min = mi, .tm_sec = se, .tm_isdst = -1,
+			.tm_year = c.Y - 1900, .tm_mon = c.M - 1, .tm_mday = c.D,
+			.tm_hour = c.h, .tm_min = c.m, .tm_sec = c.s, .tm_isdst = -1,
 		};
 		time_t tt = mktime(&tm);
 

@@ -25,6 +25,8 @@
 #       `nhiacct watch` in the background (log in T/watch.log), until stopped;
 #       NHS_WATCH_ENV: NAME=VALUE words for its environment; NHS_WATCH_WRAP:
 #       a command it runs under (e.g. setpriv --bounding-set=...).
+#   nhs_kill_uids UID...               ends every process of the uids
+#   nhs_dump T                         the journal and T/watch.log, on failure
 #   nhs_wait_file PATH [TIMEOUT]      waits for a file to exist
 #   nhs_now_ms                         wall clock in ms
 #   nhs_start_time PID                 field 22 of /proc/PID/stat
@@ -129,6 +131,26 @@ nhs_wait_end() {
 	local T=$1 name=$2
 	nhs_wait_file "$T/$name.end" "$3" || return 1
 	cut -d' ' -f2 "$T/$name.end"
+}
+
+# nhs_kill_uids UID...: ends every process of each uid the way the watch
+# does (one kill(-1) as the uid, which a fork-exit loop cannot outrun), so
+# that nothing of the test users outlives a test.
+nhs_kill_uids() {
+	local u
+	for u in "$@"; do
+		setpriv --reuid="$u" --regid=65534 --clear-groups kill -KILL -1 2>/dev/null
+	done
+	return 0
+}
+
+# nhs_dump T: what a failing test shows, the journal and the watch's log.
+nhs_dump() {
+	jdump
+	if [ -f "$1/watch.log" ]; then
+		echo "---- watch.log ----" >&2
+		cat "$1/watch.log" >&2
+	fi
 }
 
 nhs_live_of_uid() {

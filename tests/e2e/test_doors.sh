@@ -34,9 +34,7 @@ cleanup() {
 	local rc=$?
 	[ $rc -ne 0 ] && jdump
 	sshd_stop "$T"
-	for u in 20001 20002 20003; do
-		setpriv --reuid="$u" --regid=65534 --clear-groups kill -KILL -1 2>/dev/null
-	done
+	nhs_kill_uids 20001 20002 20003
 	rm -rf "$T"
 	exit $rc
 }

@@ -29,26 +29,14 @@ BUILD=$(cd "${1:-build}" 2>/dev/null && pwd) || fail "no build directory '${1:-b
 T=$(mktemp -d /tmp/nhiacct-nsa.XXXXXX)
 SRV=
 UIDS="20001 20002 20011 20012 20013"
-# Ends every process of the test uids the way the watch does (one kill(-1)
-# as the uid cannot be outrun), so nothing outlives the test.
-sweep_uids() {
-	local u
-	for u in $UIDS; do
-		setpriv --reuid="$u" --regid=65534 --clear-groups kill -KILL -1 2>/dev/null
-	done
-}
 cleanup() {
 	local rc=$?
-	if [ $rc -ne 0 ]; then
-		jdump
-		echo "---- watch.log ----" >&2
-		cat "$T/watch.log" >&2
-	fi
+	[ $rc -ne 0 ] && nhs_dump "$T"
 	nhs_watch_stop
 	[ -n "$SRV" ] && kill "$SRV" 2>/dev/null
-	sweep_uids
+	nhs_kill_uids $UIDS
 	sshd_stop "$T"
-	sweep_uids
+	nhs_kill_uids $UIDS
 	umount /proc 2>/dev/null
 	rm -rf "$T"
 	exit $rc

@@ -33,20 +33,12 @@ SLEEPER=
 NOTIFY=
 cleanup() {
 	local rc=$?
-	if [ $rc -ne 0 ]; then
-		jdump
-		echo "---- watch.log ----" >&2
-		cat "$T/watch.log" >&2
-	fi
+	[ $rc -ne 0 ] && nhs_dump "$T"
 	nhs_watch_stop
 	[ -n "$SLEEPER" ] && kill "$SLEEPER" 2>/dev/null
 	[ -n "$NOTIFY" ] && kill "$NOTIFY" 2>/dev/null
 	sshd_stop "$T"
-	# nothing of the test users may outlive the test
-	for u in 20001 20002; do
-		# shellcheck disable=SC2046
-		kill -KILL $(nhs_live_of_uid $u) 2>/dev/null
-	done
+	nhs_kill_uids 20001 20002      # nothing of the test users outlives the test
 	rm -rf "$T"
 	exit $rc
 }
