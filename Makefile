@@ -25,7 +25,7 @@ CATALOGDIR ?= /usr/lib/systemd/catalog
 
 # Packages: the build (design.md section 2) and the tests (shared/testing.md).
 DEPS_BUILD = libpam0g-dev libcurl4-openssl-dev libjansson-dev libsystemd-dev \
-	     pkg-config gcc make
+	     libjq-dev pkg-config gcc make
 # make demo: the build, the PAM and NSS wrappers, journald, jq; nothing else
 DEPS_DEMO  = libpam-wrapper libnss-wrapper systemd util-linux jq
 DEPS_TEST  = libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper libuid-wrapper \
@@ -37,6 +37,8 @@ PKGS      = jansson libsystemd
 CORE_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 CORE_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CURL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
+# libjq 1.6 ships no .pc file
+JQ_LIBS  = -ljq
 CURL_LIBS   := $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null)
 PAM_LIBS    := $(shell $(PKG_CONFIG) --libs pam 2>/dev/null || echo -lpam)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
@@ -52,7 +54,9 @@ CFLAGS_ALL = -std=gnu11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) $(SAN) -Ilib \
 	     $(CORE_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = -Wl,-z,relro -Wl,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
 
-LIB_SRC  = $(filter-out lib/backend_http.c,$(wildcard lib/*.c))
+# backend_http.c and fieldmap.c (libcurl, libjq) are the http object's only
+HTTP_SRC = lib/backend_http.c lib/fieldmap.c
+LIB_SRC  = $(filter-out $(HTTP_SRC),$(wildcard lib/*.c))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 MODULE_SRC = $(wildcard pam_module/*.c)
 MODULE_OBJ = $(MODULE_SRC:%.c=$(BUILD)/%.o)
@@ -91,7 +95,8 @@ $(BUILD)/%.o: %.c $(CONFIG_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP $(DEP_TARGETS) $(if $(filter lib/backend_http.c,$<),$(CURL_CFLAGS)) -c -o $@ $<
 
--include $(LIB_OBJ:.o=.d) $(MODULE_OBJ:.o=.d) $(HELPER_OBJ:.o=.d) $(BUILD)/lib/backend_http.d
+-include $(LIB_OBJ:.o=.d) $(MODULE_OBJ:.o=.d) $(HELPER_OBJ:.o=.d) \
+	 $(HTTP_SRC:%.c=$(BUILD)/%.d)
 
 $(CORE_A): $(LIB_OBJ)
 	@rm -f $@
@@ -102,13 +107,17 @@ $(MODULE): $(MODULE_OBJ) $(CORE_A) pam_module/pam_nhiacct.map
 	$(CC) -shared $(LDFLAGS_ALL) -Wl,--version-script=pam_module/pam_nhiacct.map \
 		-Wl,--no-undefined -o $@ $(MODULE_OBJ) $(CORE_A) $(CORE_LIBS) $(PAM_LIBS)
 
-# The HTTP backend: the only object that links libcurl; dlopen()ed on demand.
-# It links its own hidden copies of the core helpers it shares (HTTP_SHARED).
-HTTP_SHARED = $(BUILD)/lib/fileio.o $(BUILD)/lib/json.o $(BUILD)/lib/text.o
-$(HTTP_SO): $(BUILD)/lib/backend_http.o $(HTTP_SHARED) lib/backend_http.map
+# The HTTP backend: the only object that links libcurl and libjq; dlopen()ed
+# on demand.  It links its own hidden copies of the core parts it shares
+# (HTTP_SHARED: the configuration's key table, the one owner-checked read,
+# the one JSON parser, the one escaper).
+HTTP_SHARED = $(BUILD)/lib/conf.o $(BUILD)/lib/util.o $(BUILD)/lib/timeutil.o \
+	      $(BUILD)/lib/fileio.o $(BUILD)/lib/json.o $(BUILD)/lib/text.o
+HTTP_OBJ = $(HTTP_SRC:%.c=$(BUILD)/%.o)
+$(HTTP_SO): $(HTTP_OBJ) $(HTTP_SHARED) lib/backend_http.map
 	$(CC) -shared $(LDFLAGS_ALL) -Wl,--version-script=lib/backend_http.map \
-		-Wl,--no-undefined -o $@ $(BUILD)/lib/backend_http.o $(HTTP_SHARED) \
-		$(CURL_LIBS) $(CORE_LIBS)
+		-Wl,--no-undefined -o $@ $(HTTP_OBJ) $(HTTP_SHARED) \
+		$(CURL_LIBS) $(JQ_LIBS) $(CORE_LIBS)
 
 $(CMD_A): $(filter-out $(BUILD)/helper/nhiacct.o,$(HELPER_OBJ))
 	@rm -f $@

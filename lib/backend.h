@@ -6,6 +6,7 @@
 #ifndef NHI_BACKEND_H
 #define NHI_BACKEND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "conf.h"
@@ -32,6 +33,11 @@ typedef int (*nhi_candidate_fn)(struct json_t *doc, void *ud);
 
 struct nhi_backend_ops {
 	const char *name;
+	/* Documents come in the native ticket shape (design.md section 3): the
+	 * backend applied the field_* map itself (the http backend, whose map
+	 * may hold jq expressions).  The gate then reads them with the native
+	 * pointers, and names c->field[] in what it reports. */
+	bool native;
 	/* *doc: the ticket document of id (a JSON object).  Caller json_decref()s. */
 	int (*fetch)(const struct nhi_conf *c, const char *id, struct json_t **doc,
 		     char *err, size_t errsz);
@@ -40,10 +46,13 @@ struct nhi_backend_ops {
 	 * of lookup_url.  None at all is 0 (err may say why). */
 	int (*lookup)(const struct nhi_conf *c, const char *user, const char *host,
 		      nhi_candidate_fn each, void *ud, char *err, size_t errsz);
+	/* What check-config adds for this backend (expressions that do not
+	 * compile, ...): 0, or -EINVAL with err.  May be NULL. */
+	int (*check)(const struct nhi_conf *c, char *err, size_t errsz);
 };
 
 /* ABI symbol a backend object exports; version guards the struct layout. */
-#define NHI_BACKEND_ABI 2
+#define NHI_BACKEND_ABI 3
 #define NHI_BACKEND_SYMBOL "nhi_backend_http_ops"
 struct nhi_backend_module {
 	int abi;                        /* NHI_BACKEND_ABI */

@@ -43,6 +43,7 @@
 
 #include "backend.h"
 #include "conf.h"
+#include "fieldmap.h"
 #include "fileio.h"
 #include "json.h"
 #include "text.h"
@@ -58,6 +59,7 @@
 #define RETRY_PAUSE_MS   100            /* before the one reconnect */
 #define RETRY_MIN_MS     200            /* budget left worth a reconnect */
 #define BEARER_PREFIX    "Authorization: Bearer "
+#define PLACEHOLDERS_MAX 8              /* {name}s of one URL template */
 
 /* The one symbol this object exports; the core looks it up by name. */
 extern const struct nhi_backend_module nhi_backend_http_ops;
@@ -204,13 +206,13 @@ expand_url(CURL *h, const char *tmpl, const char *const names[],
 	   const char *const values[], size_t n, char **out, char *err,
 	   size_t errsz)
 {
-	char *buf = NULL, *esc[3] = { NULL, NULL, NULL };
+	char *buf = NULL, *esc[PLACEHOLDERS_MAX] = { NULL };
 	size_t len = 0, i, k, elen;
 	const char *p;
 	int r;
 
 	*out = NULL;
-	if (n > 3) {
+	if (n > PLACEHOLDERS_MAX) {
 		r = -EINVAL;
 		goto out;
 	}
@@ -262,7 +264,7 @@ expand_url(CURL *h, const char *tmpl, const char *const names[],
 	buf = NULL;
 	r = 0;
  out:
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < PLACEHOLDERS_MAX; i++)
 		curl_free(esc[i]);
 	free(buf);
 	return r;
@@ -412,9 +414,22 @@ slist_wipe(struct curl_slist *l)
 
 /* ---- one request -------------------------------------------------------- */
 
+/*
+ * One decision (a fetch, or a lookup with every candidate): its field map,
+ * and what all its requests share: the deadline (timeout) and the bytes of
+ * the answers (NHI_LOOKUP_MAX in all).
+ */
+struct decision {
+	const struct nhi_conf *c;
+	struct nhi_fieldmap *map;
+	int64_t deadline;               /* now_ms() by which all is done */
+	size_t bytes_left;
+};
+
 /* Everything one GET owns; request_free() wipes and frees it. */
 struct request {
 	const struct nhi_conf *c;
+	struct decision *d;
 	CURL *h;
 	struct curl_slist *hdrs;
 	struct body b;
@@ -446,16 +461,19 @@ request_check(struct request *rq, const char *tmpl, char *err, size_t errsz)
 	const struct nhi_conf *c = rq->c;
 
 	if (tmpl == NULL || *tmpl == '\0' || !is_http_url(tmpl)) {
-		seterr(err, errsz, "url and lookup_url must start with https:// "
-		       "or http:// (config)");
+		seterr(err, errsz, "url, lookup_url and approvals_url must start with "
+		       "https:// or http:// (config)");
 		return -EPERM;
 	}
-	/* libcurl reads a timeout of 0 as "no limit". */
-	if (c->timeout <= 0) {
-		seterr(err, errsz, "timeout must be at least 1s (config)");
-		return -EPERM;
+	rq->budget = rq->d->deadline - now_ms();
+	if (rq->budget < 1 || rq->d->bytes_left == 0) {
+		seterr(err, errsz, "the decision's %s (%llds, every request of it together) "
+		       "is spent", rq->budget < 1 ? "timeout" : "answer bound",
+		       (long long)c->timeout);
+		return rq->budget < 1 ? -ETIMEDOUT : -EFBIG;
 	}
-	rq->budget = (c->timeout > TIMEOUT_MAX ? TIMEOUT_MAX : c->timeout) * 1000;
+	if (rq->b.max > rq->d->bytes_left)
+		rq->b.max = rq->d->bytes_left;
 	return http_init(err, errsz);
 }
 
@@ -630,16 +648,16 @@ request_answer(struct request *rq, CURLcode cr, json_t **doc, char *err, size_t 
 
 /*
  * GET the URL made of tmpl and the placeholders, and parse a 200 answer of at
- * most max bytes into *doc (caller json_decref()s).  404 is -ENOENT, a body
+ * most max bytes (and what is left of the decision's) into *doc (caller json_decref()s).  404 is -ENOENT, a body
  * that is not JSON (or nested deeper than NHI_JSON_DEPTH_MAX) is -EBADMSG,
  * every other answer or failure a backend error.  Redirects are not followed.
  */
 static int
-http_get_json(const struct nhi_conf *c, const char *tmpl,
+http_get_json(struct decision *d, const char *tmpl,
 	      const char *const names[], const char *const values[], size_t n,
 	      size_t max, json_t **doc, char *err, size_t errsz)
 {
-	struct request rq = { .c = c, .b = { NULL, 0, 0, max, false } };
+	struct request rq = { .c = d->c, .d = d, .b = { NULL, 0, 0, max, false } };
 	CURLcode cr = CURLE_OK;
 	int r;
 
@@ -658,22 +676,193 @@ http_get_json(const struct nhi_conf *c, const char *tmpl,
 	if ((r = request_options(&rq, err, errsz)) != 0 ||
 	    (r = request_perform(&rq, &cr, err, errsz)) != 0)
 		goto out;
+	d->bytes_left -= rq.b.len <= d->bytes_left ? rq.b.len : d->bytes_left;
 	r = request_answer(&rq, cr, doc, err, errsz);
 out:
 	request_free(&rq);
 	return r;
 }
 
+/* ---- one decision --------------------------------------------------------- */
+
+/* The decision's map and shares; -EPERM for a configuration it cannot use. */
+static int
+decision_init(struct decision *d, const struct nhi_conf *c, char *err, size_t errsz)
+{
+	memset(d, 0, sizeof(*d));
+	d->c = c;
+	/* libcurl reads a timeout of 0 as "no limit". */
+	if (c->timeout <= 0) {
+		seterr(err, errsz, "timeout must be at least 1s (config)");
+		return -EPERM;
+	}
+	d->deadline = now_ms() + (c->timeout > TIMEOUT_MAX ? TIMEOUT_MAX : c->timeout) * 1000;
+	d->bytes_left = NHI_LOOKUP_MAX;
+	return nhi_fieldmap_new(c, &d->map, err, errsz);
+}
+
+static void
+decision_free(struct decision *d)
+{
+	nhi_fieldmap_free(d->map);
+	d->map = NULL;
+}
+
+/* A value from the ticket for a URL: a string, or a whole number as its
+ * decimal digits (ServiceNow's sys_id, Jira's numeric id). */
+static int
+url_value(json_t *v, char *buf, size_t bufsz)
+{
+	if (json_is_string(v) && json_string_length(v) > 0 &&
+	    strlen(json_string_value(v)) == json_string_length(v) &&
+	    json_string_length(v) < bufsz) {
+		snprintf(buf, bufsz, "%s", json_string_value(v));
+		return 0;
+	}
+	if (json_is_integer(v) && json_integer_value(v) >= 0) {
+		snprintf(buf, bufsz, "%lld", (long long)json_integer_value(v));
+		return 0;
+	}
+	return -EBADMSG;
+}
+
+/*
+ * The answer of approvals_url for ticket: its placeholders, {id} (the
+ * ticket's id as mapped, else fallback_id) and {/pointer} (a string or a
+ * whole number in the ticket), URL-encoded.
+ */
+static int
+fetch_approvals(struct decision *d, json_t *ticket, const char *fallback_id, json_t **out,
+		char *err, size_t errsz)
+{
+	const char *tmpl = d->c->approvals_url;
+	char names[PLACEHOLDERS_MAX][520], vals[PLACEHOLDERS_MAX][520], msg[600] = "";
+	const char *np[PLACEHOLDERS_MAX], *vp[PLACEHOLDERS_MAX];
+	json_t *idv = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	*out = NULL;
+	for (const char *p = strchr(tmpl, '{'); p != NULL && n < PLACEHOLDERS_MAX;
+	     p = strchr(p + 1, '{')) {
+		size_t len = strcspn(p + 1, "{}");
+		json_t *v;
+
+		if (p[1 + len] != '}' || len >= sizeof(names[0]))
+			continue;
+		snprintf(names[n], sizeof(names[n]), "%.*s", (int)len, p + 1);
+		if (strcmp(names[n], "id") == 0) {
+			json_decref(idv);
+			if ((r = nhi_fieldmap_value(d->map, ticket, NHI_FIELD_ID, &idv, msg,
+						    sizeof(msg))) < 0 && r != -EBADMSG)
+				goto out;
+			if ((v = idv) == NULL && fallback_id != NULL)
+				v = idv = json_string(fallback_id);
+		} else {
+			v = nhi_json_pointer(ticket, names[n]);
+		}
+		if (url_value(v, vals[n], sizeof(vals[n])) < 0) {
+			seterr(err, errsz, "approvals_url {%s}: the ticket has no string or "
+			       "number there%s%s", names[n], msg[0] ? ": " : "", msg);
+			r = -EBADMSG;
+			goto out;
+		}
+		np[n] = names[n];
+		vp[n] = vals[n];
+		n++;
+	}
+	r = http_get_json(d, tmpl, np, vp, n, NHI_LOOKUP_MAX, out, err, errsz);
+	if (r == -ENOENT) {
+		/* the ticket was found; its approvals were not */
+		seterr(err, errsz, "approvals_url: HTTP 404");
+		r = -EBADMSG;
+	}
+out:
+	json_decref(idv);
+	return r;
+}
+
+/* *native: ticket (an object) mapped, with its approvals if approvals_url. */
+static int
+to_native(struct decision *d, json_t *ticket, const char *fallback_id, json_t **native,
+	  char *err, size_t errsz)
+{
+	json_t *approvals = NULL;
+	int r;
+
+	*native = NULL;
+	if (d->c->approvals_url != NULL &&
+	    (r = fetch_approvals(d, ticket, fallback_id, &approvals, err, errsz)) < 0)
+		return r;
+	r = nhi_fieldmap_apply(d->map, ticket, approvals, native, err, errsz);
+	json_decref(approvals);
+	return r;
+}
+
+/*
+ * The list an answer holds at lookup_list ({"result": [...]} of ServiceNow,
+ * {"issues": [...]} of Jira): *list, or NULL when the answer holds nothing
+ * there (it is then one ticket, or a bare array of them).  -EBADMSG if
+ * what is there is not an array.
+ */
+static int
+answer_list(const struct nhi_conf *c, json_t *j, json_t **list, char *err, size_t errsz)
+{
+	*list = NULL;
+	if (c->lookup_list == NULL)
+		return 0;
+	if ((*list = nhi_json_pointer(j, c->lookup_list)) == NULL)
+		return 0;
+	if (!json_is_array(*list)) {
+		seterr(err, errsz, "the answer holds no array at lookup_list %s", c->lookup_list);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
 /* ---- the ops ------------------------------------------------------------- */
 
-/* *doc: the ticket object behind c->url with {id}.  Caller json_decref()s. */
+/* The one ticket of a fetch answer: the answer itself, or the one entry of
+ * its list at lookup_list (none: not found). */
+static int
+fetch_ticket(const struct nhi_conf *c, json_t *j, const char *id, json_t **ticket,
+	     char *err, size_t errsz)
+{
+	json_t *list;
+	int r;
+
+	*ticket = j;
+	if ((r = answer_list(c, j, &list, err, errsz)) < 0)
+		return r;
+	if (list != NULL) {
+		if (json_array_size(list) == 0) {
+			seterr(err, errsz, "ticket %s: the answer lists no ticket", id);
+			return -ENOENT;
+		}
+		if (json_array_size(list) > 1) {
+			seterr(err, errsz, "ticket %s: the answer lists %zu tickets for one id",
+			       id, json_array_size(list));
+			return -EBADMSG;
+		}
+		*ticket = json_array_get(list, 0);
+	}
+	if (!json_is_object(*ticket)) {
+		seterr(err, errsz, "ticket %s: the answer is not a JSON object", id);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/* *doc: the ticket behind c->url with {id}, mapped to the native shape.
+ * Caller json_decref()s. */
 static int
 http_fetch(const struct nhi_conf *c, const char *id, json_t **doc, char *err,
 	   size_t errsz)
 {
 	static const char *const names[] = { "id" };
 	const char *values[1];
-	json_t *j = NULL;
+	struct decision d;
+	json_t *j = NULL, *ticket;
 	int r;
 
 	*doc = NULL;
@@ -685,63 +874,105 @@ http_fetch(const struct nhi_conf *c, const char *id, json_t **doc, char *err,
 		seterr(err, errsz, "url must be set and contain {id} (config)");
 		return -EPERM;
 	}
+	if ((r = decision_init(&d, c, err, errsz)) < 0)
+		goto out;
 	values[0] = id;
-	if ((r = http_get_json(c, c->url, names, values, 1, NHI_TICKET_MAX, &j,
-			       err, errsz)) != 0)
-		return r;
-	if (!json_is_object(j)) {
-		seterr(err, errsz, "ticket %s: the answer is not a JSON object", id);
-		json_decref(j);
-		return -EBADMSG;
+	if ((r = http_get_json(&d, c->url, names, values, 1, NHI_TICKET_MAX, &j,
+			       err, errsz)) < 0 ||
+	    (r = fetch_ticket(c, j, id, &ticket, err, errsz)) < 0)
+		goto out;
+	r = to_native(&d, ticket, id, doc, err, errsz);
+out:
+	json_decref(j);
+	decision_free(&d);
+	return r;
+}
+
+/* One candidate of a lookup, mapped, to the gate's each(). */
+struct candidates {
+	struct decision *d;
+	nhi_candidate_fn each;
+	void *ud;
+	char *err;
+	size_t errsz;
+};
+
+/*
+ * A candidate the map cannot read is not one (as the gate skips a candidate
+ * it cannot map): it is passed over, and err says so unless the gate has
+ * already written something there.  Any other failure (an approvals request
+ * that fails or times out) ends the lookup: nothing is granted on half an
+ * answer.
+ */
+static int
+one_candidate(struct candidates *cs, json_t *ticket)
+{
+	char msg[600] = "";
+	json_t *native = NULL;
+	int r;
+
+	r = to_native(cs->d, ticket, NULL, &native, msg, sizeof(msg));
+	if (r == -EBADMSG) {
+		if (cs->err != NULL && cs->errsz > 0 && cs->err[0] == '\0')
+			seterr(cs->err, cs->errsz, "a candidate was skipped: %s", msg);
+		return 0;
 	}
-	*doc = j;
-	return 0;
+	if (r < 0) {
+		seterr(cs->err, cs->errsz, "%s", msg);
+		return r;
+	}
+	r = cs->each(native, cs->ud);
+	json_decref(native);
+	return r;
 }
 
 /* The answer of a lookup as candidates: one object, or an array of at most
- * NHI_CANDIDATES_MAX objects; with lookup_list, the list at that pointer
- * ({"result": [...]} of ServiceNow, {"issues": [...]} of Jira). */
+ * NHI_CANDIDATES_MAX objects, at lookup_list if that is set. */
 static int
-answer_candidates(const struct nhi_conf *c, json_t *j, nhi_candidate_fn each, void *ud,
-		  char *err, size_t errsz)
+answer_candidates(struct candidates *cs, json_t *j)
 {
-	json_t *v;
+	const struct nhi_conf *c = cs->d->c;
+	json_t *v, *list;
 	size_t i;
 	int r = 0;
 
-	if (c->lookup_list != NULL && (j = nhi_json_pointer(j, c->lookup_list)) == NULL) {
-		seterr(err, errsz, "lookup: the answer has nothing at lookup_list %s",
+	if ((r = answer_list(c, j, &list, cs->err, cs->errsz)) < 0)
+		return r;
+	if (c->lookup_list != NULL && list == NULL) {
+		seterr(cs->err, cs->errsz, "lookup: the answer has nothing at lookup_list %s",
 		       c->lookup_list);
 		return -EBADMSG;
 	}
+	if (list != NULL)
+		j = list;
 	if (json_is_object(j))
-		return each(j, ud);
+		return one_candidate(cs, j);
 	if (!json_is_array(j)) {
-		seterr(err, errsz, "lookup: the answer is neither a ticket object "
+		seterr(cs->err, cs->errsz, "lookup: the answer is neither a ticket object "
 		       "nor an array of them");
 		return -EBADMSG;
 	}
 	if (json_array_size(j) > NHI_CANDIDATES_MAX) {
-		seterr(err, errsz, "lookup: %zu tickets answered, more than %d",
+		seterr(cs->err, cs->errsz, "lookup: %zu tickets answered, more than %d",
 		       json_array_size(j), NHI_CANDIDATES_MAX);
 		return -E2BIG;
 	}
 	json_array_foreach(j, i, v) {
 		if (!json_is_object(v)) {
-			seterr(err, errsz, "lookup: entry %zu of the answer is not "
+			seterr(cs->err, cs->errsz, "lookup: entry %zu of the answer is not "
 			       "a ticket object", i);
 			return -EBADMSG;
 		}
 	}
 	json_array_foreach(j, i, v) {
-		if ((r = each(v, ud)) < 0)
+		if ((r = one_candidate(cs, v)) < 0)
 			break;
 	}
 	return r;
 }
 
 /*
- * each() for every ticket object c->lookup_url answers for user on host.
+ * each() for every ticket c->lookup_url answers for user on host, mapped.
  * Without lookup_url the backend knows no candidates: none, and err says so.
  */
 static int
@@ -750,6 +981,8 @@ http_lookup(const struct nhi_conf *c, const char *user, const char *host,
 {
 	static const char *const names[] = { "user", "host" };
 	const char *values[2];
+	struct decision d;
+	struct candidates cs = { &d, each, ud, err, errsz };
 	json_t *j = NULL;
 	int r;
 
@@ -761,20 +994,33 @@ http_lookup(const struct nhi_conf *c, const char *user, const char *host,
 		seterr(err, errsz, "no ticket presented and no lookup_url");
 		return 0;
 	}
+	if ((r = decision_init(&d, c, err, errsz)) < 0)
+		goto out;
 	values[0] = user;
 	values[1] = host;
-	if ((r = http_get_json(c, c->lookup_url, names, values, 2, NHI_LOOKUP_MAX,
-			       &j, err, errsz)) != 0)
-		return r;
-	r = answer_candidates(c, j, each, ud, err, errsz);
+	if ((r = http_get_json(&d, c->lookup_url, names, values, 2, NHI_LOOKUP_MAX,
+			       &j, err, errsz)) < 0)
+		goto out;
+	r = answer_candidates(&cs, j);
+out:
 	json_decref(j);
+	decision_free(&d);
 	return r;
+}
+
+/* check-config: the expressions compile, each on its own. */
+static int
+http_check(const struct nhi_conf *c, char *err, size_t errsz)
+{
+	return nhi_fieldmap_check(c, err, errsz);
 }
 
 static const struct nhi_backend_ops http_ops = {
 	.name = "http",
+	.native = true,
 	.fetch = http_fetch,
 	.lookup = http_lookup,
+	.check = http_check,
 };
 
 const struct nhi_backend_module nhi_backend_http_ops = {

@@ -114,16 +114,54 @@ set_approvers(const struct nhi_conf_key *k, struct nhi_conf *c, const char *v,
 }
 
 /* A list that may not be empty. */
+/*
+ * States as words, a state with blanks in double quotes ("Ready for Work",
+ * as Jira names its statuses); no escapes, a quote closes where the next
+ * one is.  -EINVAL for a quote left open.
+ */
+static int
+split_states(struct nhi_strv *sv, const char *v)
+{
+	char word[NHI_LINE_MAX];
+	const char *p = v, *end;
+	int r;
+
+	for (;;) {
+		p += strspn(p, " \t");
+		if (*p == '\0')
+			return 0;
+		if (*p == '"') {
+			if ((end = strchr(p + 1, '"')) == NULL)
+				return -EINVAL;
+			snprintf(word, sizeof(word), "%.*s", (int)(end - p - 1), p + 1);
+			p = end + 1;
+			if (*p != '\0' && *p != ' ' && *p != '\t')
+				return -EINVAL;
+		} else {
+			end = p + strcspn(p, " \t");
+			snprintf(word, sizeof(word), "%.*s", (int)(end - p), p);
+			p = end;
+		}
+		if (word[0] == '\0' || strchr(word, '"') != NULL)
+			return -EINVAL;
+		if ((r = nhi_strv_push(sv, word)) < 0)
+			return r;
+	}
+}
+
 static int
 set_states(const struct nhi_conf_key *k, struct nhi_conf *c, const char *v,
 	   char *err, size_t errsz)
 {
 	struct nhi_strv sv = { NULL, 0 };
-	int r = nhi_strv_split(&sv, v);
+	int r = split_states(&sv, v);
 
 	if (r == -E2BIG)
-		return bad(k, err, errsz, "more than %d entries", NHI_LIST_MAX);
-	if (r == 0 && sv.n == 0)
+		r = bad(k, err, errsz, "more than %d entries", NHI_LIST_MAX);
+	else if (r == -EINVAL)
+		r = bad(k, err, errsz, "a quoted state must end with a quote before a blank "
+			"and must not be empty");
+	else if (r == 0 && sv.n == 0)
 		r = bad(k, err, errsz, "at least one state is needed");
 	if (r < 0) {
 		nhi_strv_free(&sv);
@@ -163,12 +201,41 @@ set_path(const struct nhi_conf_key *k, struct nhi_conf *c, const char *v,
 }
 
 /* An https:// URL without blanks; url needs {id}, lookup_url {user}. */
+/* approvals_url: every {...} is {id} or {/json/pointer} into the ticket
+ * document, and there is at least one. */
+static bool
+approvals_template_valid(const char *v)
+{
+	char name[513];
+	unsigned n = 0;
+
+	for (const char *p = strchr(v, '{'); p != NULL; p = strchr(p + 1, '{')) {
+		size_t len = strcspn(p + 1, "{}");
+
+		if (p[1 + len] != '}' || len >= sizeof(name))
+			return false;
+		memcpy(name, p + 1, len);
+		name[len] = '\0';
+		if (strcmp(name, "id") != 0 && (name[0] != '/' || !nhi_json_pointer_valid(name)))
+			return false;
+		n++;
+	}
+	return n > 0;
+}
+
 static int
 set_url(const struct nhi_conf_key *k, struct nhi_conf *c, const char *v,
 	char *err, size_t errsz)
 {
 	const char *need = strcmp(k->name, "url") == 0 ? "{id}" : "{user}";
 
+	if (strcmp(k->name, "approvals_url") == 0) {
+		if (strncmp(v, "https://", 8) != 0 || v[8] == '\0' || !visible(v) ||
+		    !approvals_template_valid(v))
+			return bad(k, err, errsz, "needs an https:// URL whose placeholders are "
+				   "{id} or {/json/pointer} into the ticket");
+		return set_str(AT(c, k, char *), v);
+	}
 	if (strncmp(v, "https://", 8) != 0 || v[8] == '\0' || !visible(v) ||
 	    strstr(v, need) == NULL)
 		return bad(k, err, errsz, "needs an https:// URL containing %s%s", need,
@@ -331,6 +398,30 @@ set_pointer(const struct nhi_conf_key *k, struct nhi_conf *c, const char *v,
 	return set_str(AT(c, k, char *), v);
 }
 
+#define FIELD_EXPR_MAX 2048   /* bytes of a field_* expression */
+
+/* A field_* value: a JSON Pointer, or (http backend, checked by
+ * nhi_conf_validate) a jq expression, which the http backend compiles. */
+static int
+set_field(const struct nhi_conf_key *k, struct nhi_conf *c, const char *v,
+	  char *err, size_t errsz)
+{
+	if (nhi_field_is_pointer(v))
+		return set_pointer(k, c, v, err, errsz);
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return bad(k, err, errsz, "a control character in the expression");
+	if (strlen(v) > FIELD_EXPR_MAX)
+		return bad(k, err, errsz, "an expression of at most %d bytes", FIELD_EXPR_MAX);
+	return set_str(AT(c, k, char *), v);
+}
+
+bool
+nhi_field_is_pointer(const char *v)
+{
+	return v != NULL && (v[0] == '\0' || v[0] == '/');
+}
+
 /* ---- the table -------------------------------------------------------------- */
 
 #define OFF(m) offsetof(struct nhi_conf, m)
@@ -346,6 +437,7 @@ static const struct nhi_conf_key keys[] = {
 	{ "url",             "url",      NULL,        OFF(url), 0, 0, set_url },
 	{ "lookup_url",      "url",      NULL,        OFF(lookup_url), 0, 0, set_url },
 	{ "lookup_list",     "pointer",  NULL,        OFF(lookup_list), 0, 0, set_pointer },
+	{ "approvals_url",   "url",      NULL,        OFF(approvals_url), 0, 0, set_url },
 	{ "token_file",      "path",     NULL,        OFF(token_file), 0, 0, set_path },
 	{ "ca_file",         "path",     NULL,        OFF(ca_file), 0, 0, set_path },
 	{ "timeout",         "duration", "5s",        OFF(timeout), 1, 300, set_duration },
@@ -363,15 +455,15 @@ static const struct nhi_conf_key keys[] = {
 	{ "state_dir",       "path",     NHI_DEFAULT_STATE_DIR, OFF(state_dir), 0, 0, set_path },
 	{ "recheck",         "duration", "60s",       OFF(recheck), 1, DAY, set_duration },
 	{ "warn_before",     "durations", "15m 1m",   OFF(warn_before), 0, 0, set_marks },
-	{ "field_id",        "pointer",  "/id",       OFF(field[NHI_FIELD_ID]), 0, 0, set_pointer },
-	{ "field_state",     "pointer",  "/state",    OFF(field[NHI_FIELD_STATE]), 0, 0, set_pointer },
-	{ "field_requester", "pointer",  "/requester", OFF(field[NHI_FIELD_REQUESTER]), 0, 0, set_pointer },
-	{ "field_approver",  "pointer",  "/approver", OFF(field[NHI_FIELD_APPROVER]), 0, 0, set_pointer },
-	{ "field_hosts",     "pointer",  "/scope/hosts", OFF(field[NHI_FIELD_HOSTS]), 0, 0, set_pointer },
-	{ "field_accounts",  "pointer",  "/scope/accounts", OFF(field[NHI_FIELD_ACCOUNTS]), 0, 0, set_pointer },
-	{ "field_not_before", "pointer", "/window/not_before", OFF(field[NHI_FIELD_NOT_BEFORE]), 0, 0, set_pointer },
-	{ "field_not_after", "pointer",  "/window/not_after", OFF(field[NHI_FIELD_NOT_AFTER]), 0, 0, set_pointer },
-	{ "field_purpose",   "pointer",  "/purpose",  OFF(field[NHI_FIELD_PURPOSE]), 0, 0, set_pointer },
+	{ "field_id",        "field",  "/id",       OFF(field[NHI_FIELD_ID]), 0, 0, set_field },
+	{ "field_state",     "field",  "/state",    OFF(field[NHI_FIELD_STATE]), 0, 0, set_field },
+	{ "field_requester", "field",  "/requester", OFF(field[NHI_FIELD_REQUESTER]), 0, 0, set_field },
+	{ "field_approver",  "field",  "/approver", OFF(field[NHI_FIELD_APPROVER]), 0, 0, set_field },
+	{ "field_hosts",     "field",  "/scope/hosts", OFF(field[NHI_FIELD_HOSTS]), 0, 0, set_field },
+	{ "field_accounts",  "field",  "/scope/accounts", OFF(field[NHI_FIELD_ACCOUNTS]), 0, 0, set_field },
+	{ "field_not_before", "field", "/window/not_before", OFF(field[NHI_FIELD_NOT_BEFORE]), 0, 0, set_field },
+	{ "field_not_after", "field",  "/window/not_after", OFF(field[NHI_FIELD_NOT_AFTER]), 0, 0, set_field },
+	{ "field_purpose",   "field",  "/purpose",  OFF(field[NHI_FIELD_PURPOSE]), 0, 0, set_field },
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -388,8 +480,19 @@ nhi_field_key(enum nhi_field f)
 	size_t off = OFF(field) + (size_t)f * sizeof(char *);
 
 	for (size_t i = 0; (unsigned)f < NHI_FIELD_MAX && i < N_KEYS; i++)
-		if (keys[i].off == off && keys[i].set == set_pointer)
+		if (keys[i].off == off && keys[i].set == set_field)
 			return keys[i].name;
+	return NULL;
+}
+
+const char *
+nhi_field_native(enum nhi_field f)
+{
+	size_t off = OFF(field) + (size_t)f * sizeof(char *);
+
+	for (size_t i = 0; (unsigned)f < NHI_FIELD_MAX && i < N_KEYS; i++)
+		if (keys[i].off == off && keys[i].set == set_field)
+			return keys[i].def;
 	return NULL;
 }
 
@@ -427,7 +530,8 @@ nhi_conf_free(struct nhi_conf *c)
 		    k->set == set_approvers)
 			nhi_strv_free(AT(c, k, struct nhi_strv));
 		else if (k->set == set_name || k->set == set_path || k->set == set_url ||
-			 k->set == set_proxy || k->set == set_pointer || k->set == set_zone)
+			 k->set == set_proxy || k->set == set_pointer || k->set == set_zone ||
+			 k->set == set_field)
 			free(*AT(c, k, char *));
 	}
 	memset(c, 0, sizeof(*c));
@@ -587,10 +691,22 @@ nhi_conf_validate(const struct nhi_conf *c, char *err, size_t errsz)
 			snprintf(err, errsz, "%s: backend = http needs url", where);
 		return -EINVAL;
 	}
-	if (c->lookup_list != NULL && c->lookup_url == NULL) {
-		if (err)
-			snprintf(err, errsz, "%s: lookup_list needs lookup_url", where);
-		return -EINVAL;
+	if (c->backend != NHI_BACKEND_HTTP) {
+		for (int f = 0; f < NHI_FIELD_MAX; f++) {
+			if (nhi_field_is_pointer(c->field[f]))
+				continue;
+			if (err)
+				snprintf(err, errsz, "%s: %s is not a JSON Pointer (RFC 6901); "
+					 "expressions need backend = http", where,
+					 nhi_field_key((enum nhi_field)f));
+			return -EINVAL;
+		}
+		if (c->lookup_list != NULL || c->approvals_url != NULL) {
+			if (err)
+				snprintf(err, errsz, "%s: %s needs backend = http", where,
+					 c->lookup_list != NULL ? "lookup_list" : "approvals_url");
+			return -EINVAL;
+		}
 	}
 	return 0;
 }

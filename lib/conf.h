@@ -39,7 +39,8 @@ struct nhi_conf {
 	char *ticket_dir;
 	char *url;
 	char *lookup_url;
-	char *lookup_list;              /* JSON Pointer to the list in a lookup answer, or NULL */
+	char *lookup_list;              /* JSON Pointer to the list in an answer, or NULL */
+	char *approvals_url;            /* http: a ticket's approval records, or NULL */
 	char *token_file;
 	char *ca_file;
 	int64_t timeout;                /* seconds */
@@ -58,7 +59,7 @@ struct nhi_conf {
 	int64_t recheck;
 	int64_t warn_before[NHI_WARN_MAX]; /* sorted, largest first */
 	size_t n_warn_before;
-	char *field[NHI_FIELD_MAX];     /* JSON Pointers */
+	char *field[NHI_FIELD_MAX];     /* JSON Pointers; http: or jq expressions */
 	bool debug;                     /* module argument only */
 	bool check_perms;               /* ownership/mode checks; true except in unit tests */
 };
@@ -115,5 +116,12 @@ int nhi_conf_settle_host(struct nhi_conf *c);
 
 /* Name of a field key ("field_approver"). */
 const char *nhi_field_key(enum nhi_field f);
+
+/* Where the field is in a native ticket ("/scope/hosts"): its default. */
+const char *nhi_field_native(enum nhi_field f);
+
+/* A field_* value that is a JSON Pointer ("" or "/..."); anything else is
+ * a jq expression (http backend only). */
+bool nhi_field_is_pointer(const char *v);
 
 #endif

@@ -125,6 +125,8 @@ backend_usable(const struct nhi_conf *c, struct nhi_findings *f)
 	if (nhi_backend_get(c, &ops, err, sizeof(err)) < 0)
 		nhi_finding_add(f, NHI_SEV_ERROR, "backend", "the http backend object does not "
 				"load: %s", err);
+	else if (ops->check != NULL && ops->check(c, err, sizeof(err)) < 0)
+		nhi_finding_add(f, NHI_SEV_ERROR, "field", "%s", err);
 }
 
 void

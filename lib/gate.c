@@ -45,6 +45,17 @@ backend_reason(int r)
 	}
 }
 
+/* A backend's document as a ticket: mapped through c->field[], unless the
+ * backend mapped it itself. */
+static int
+ticket_of(const struct nhi_conf *c, const struct nhi_backend_ops *ops, json_t *doc,
+	  const char *fallback_id, struct nhi_ticket *t, char *err, size_t errsz)
+{
+	if (ops->native)
+		return nhi_ticket_from_native(c, doc, fallback_id, t, err, errsz);
+	return nhi_ticket_from_json(c, doc, fallback_id, t, err, errsz);
+}
+
 /* An answer in which no mapped ticket field is present holds no ticket. */
 static bool
 empty_ticket(const struct nhi_ticket *t)
@@ -100,7 +111,7 @@ evaluate_id(const struct nhi_conf *c, const struct nhi_backend_ops *ops,
 		r->reason = backend_reason(e);
 		return;
 	}
-	if (nhi_ticket_from_json(c, doc, id, &r->ticket, r->detail, sizeof(r->detail)) < 0) {
+	if (ticket_of(c, ops, doc, id, &r->ticket, r->detail, sizeof(r->detail)) < 0) {
 		r->reason = NHI_DENY_MALFORMED;
 	} else if (empty_ticket(&r->ticket)) {
 		/* e.g. ServiceNow's {"result": []} for a number it does not know */
@@ -136,6 +147,7 @@ better(const struct nhi_result *r, enum nhi_reason why, const struct nhi_ticket 
  */
 struct judge {
 	const struct nhi_conf *c;
+	const struct nhi_backend_ops *ops;
 	const struct nhi_login *l;
 	int64_t now;
 	struct nhi_result *r;
@@ -153,7 +165,7 @@ judge_candidate(json_t *doc, void *ud)
 	enum nhi_reason why;
 	char msg[200] = "";
 
-	if (nhi_ticket_from_json(c, doc, NULL, &t, msg, sizeof(msg)) < 0 || t.id == NULL) {
+	if (ticket_of(c, j->ops, doc, NULL, &t, msg, sizeof(msg)) < 0 || t.id == NULL) {
 		snprintf(j->skipped, sizeof(j->skipped), "a candidate was skipped: %s",
 			 msg[0] ? msg : "it has no id");
 		nhi_log(LOG_DEBUG, "lookup: %s", j->skipped);
@@ -180,7 +192,7 @@ static void
 evaluate_lookup(const struct nhi_conf *c, const struct nhi_backend_ops *ops,
 		const struct nhi_login *l, int64_t now, struct nhi_result *r)
 {
-	struct judge j = { c, l, now, r, "" };
+	struct judge j = { c, ops, l, now, r, "" };
 	int e;
 
 	r->by_lookup = true;

@@ -99,11 +99,19 @@ takes_numbers(enum nhi_field f)
 	return f == NHI_FIELD_ID || f == NHI_FIELD_REQUESTER || f == NHI_FIELD_APPROVER;
 }
 
+/* The value of field f in doc: at c->field[f], or in a native document
+ * (one a backend mapped itself) at the field's native place. */
+static json_t *
+field_value(const struct nhi_conf *c, json_t *doc, enum nhi_field f, bool native)
+{
+	return nhi_json_pointer(doc, native ? nhi_field_native(f) : c->field[f]);
+}
+
 static int
-map_string(const struct nhi_conf *c, json_t *doc, enum nhi_field f, size_t max,
+map_string(const struct nhi_conf *c, json_t *doc, bool native, enum nhi_field f, size_t max,
 	   char **out, char *err, size_t errsz)
 {
-	json_t *v = nhi_json_pointer(doc, c->field[f]);
+	json_t *v = field_value(c, doc, f, native);
 	int r;
 
 	if (v == NULL || json_is_null(v))
@@ -174,10 +182,10 @@ map_array(const struct nhi_conf *c, json_t *v, enum nhi_field f, struct nhi_strv
 
 /* An array of strings, or one string of comma- or blank-separated words. */
 static int
-map_list(const struct nhi_conf *c, json_t *doc, enum nhi_field f,
+map_list(const struct nhi_conf *c, json_t *doc, bool native, enum nhi_field f,
 	 struct nhi_strv *out, bool *present, char *err, size_t errsz)
 {
-	json_t *v = nhi_json_pointer(doc, c->field[f]);
+	json_t *v = field_value(c, doc, f, native);
 	int r;
 
 	if (v == NULL || json_is_null(v))
@@ -195,10 +203,10 @@ map_list(const struct nhi_conf *c, json_t *doc, enum nhi_field f,
 }
 
 static int
-map_time(const struct nhi_conf *c, json_t *doc, enum nhi_field f, int64_t *out,
+map_time(const struct nhi_conf *c, json_t *doc, bool native, enum nhi_field f, int64_t *out,
 	 bool *present, char *err, size_t errsz)
 {
-	json_t *v = nhi_json_pointer(doc, c->field[f]);
+	json_t *v = field_value(c, doc, f, native);
 
 	if (v == NULL || json_is_null(v))
 		return 0;
@@ -229,18 +237,18 @@ map_time(const struct nhi_conf *c, json_t *doc, enum nhi_field f, int64_t *out,
  * them for messages.
  */
 static int
-map_approvers(const struct nhi_conf *c, json_t *doc, struct nhi_ticket *t, char *err,
-	      size_t errsz)
+map_approvers(const struct nhi_conf *c, json_t *doc, bool native, struct nhi_ticket *t,
+	      char *err, size_t errsz)
 {
 	const enum nhi_field f = NHI_FIELD_APPROVER;
-	json_t *v = nhi_json_pointer(doc, c->field[f]);
+	json_t *v = field_value(c, doc, f, native);
 	size_t i, len = 0;
 	int r;
 
 	if (v == NULL || json_is_null(v))
 		return 0;
-	if (json_is_string(v)) {
-		if ((r = map_string(c, doc, f, STR_MAX, &t->approver, err, errsz)) < 0)
+	if (json_is_string(v) || json_is_integer(v)) {
+		if ((r = map_string(c, doc, native, f, STR_MAX, &t->approver, err, errsz)) < 0)
 			return r;
 		return nhi_strv_push(&t->approvers, t->approver);
 	}
@@ -264,12 +272,12 @@ map_approvers(const struct nhi_conf *c, json_t *doc, struct nhi_ticket *t, char 
 
 /* The id: the document's, else fallback_id; it must keep the id syntax. */
 static int
-map_id(const struct nhi_conf *c, json_t *doc, const char *fallback_id,
+map_id(const struct nhi_conf *c, json_t *doc, bool native, const char *fallback_id,
        struct nhi_ticket *t, char *err, size_t errsz)
 {
 	int r;
 
-	if ((r = map_string(c, doc, NHI_FIELD_ID, NHI_ID_MAX, &t->id, err, errsz)) < 0)
+	if ((r = map_string(c, doc, native, NHI_FIELD_ID, NHI_ID_MAX, &t->id, err, errsz)) < 0)
 		return r;
 	if (t->id == NULL && fallback_id != NULL && (t->id = strdup(fallback_id)) == NULL)
 		return -ENOMEM;
@@ -279,31 +287,38 @@ map_id(const struct nhi_conf *c, json_t *doc, const char *fallback_id,
 }
 
 static int
-map_all(const struct nhi_conf *c, json_t *doc, const char *fallback_id,
+map_all(const struct nhi_conf *c, json_t *doc, bool native, const char *fallback_id,
 	struct nhi_ticket *t, char *err, size_t errsz)
 {
 	int r;
 
 	if (!json_is_object(doc) && !json_is_array(doc))
 		return malformed(err, errsz, NHI_FIELD_MAX, c, "the ticket is not a JSON object");
-	if ((r = map_id(c, doc, fallback_id, t, err, errsz)) < 0 ||
-	    (r = map_string(c, doc, NHI_FIELD_STATE, STR_MAX, &t->state, err, errsz)) < 0 ||
-	    (r = map_string(c, doc, NHI_FIELD_REQUESTER, STR_MAX, &t->requester, err, errsz)) < 0 ||
-	    (r = map_approvers(c, doc, t, err, errsz)) < 0 ||
-	    (r = map_string(c, doc, NHI_FIELD_PURPOSE, PURPOSE_MAX, &t->purpose, err, errsz)) < 0 ||
-	    (r = map_list(c, doc, NHI_FIELD_HOSTS, &t->hosts, &t->has_hosts, err, errsz)) < 0 ||
-	    (r = map_list(c, doc, NHI_FIELD_ACCOUNTS, &t->accounts, &t->has_accounts, err, errsz)) < 0 ||
-	    (r = map_time(c, doc, NHI_FIELD_NOT_BEFORE, &t->not_before, &t->has_not_before, err, errsz)) < 0 ||
-	    (r = map_time(c, doc, NHI_FIELD_NOT_AFTER, &t->not_after, &t->has_not_after, err, errsz)) < 0)
+	if ((r = map_id(c, doc, native, fallback_id, t, err, errsz)) < 0 ||
+	    (r = map_string(c, doc, native, NHI_FIELD_STATE, STR_MAX, &t->state, err, errsz)) < 0 ||
+	    (r = map_string(c, doc, native, NHI_FIELD_REQUESTER, STR_MAX, &t->requester, err,
+			    errsz)) < 0 ||
+	    (r = map_approvers(c, doc, native, t, err, errsz)) < 0 ||
+	    (r = map_string(c, doc, native, NHI_FIELD_PURPOSE, PURPOSE_MAX, &t->purpose, err,
+			    errsz)) < 0 ||
+	    (r = map_list(c, doc, native, NHI_FIELD_HOSTS, &t->hosts, &t->has_hosts, err,
+			  errsz)) < 0 ||
+	    (r = map_list(c, doc, native, NHI_FIELD_ACCOUNTS, &t->accounts, &t->has_accounts, err,
+			  errsz)) < 0 ||
+	    (r = map_time(c, doc, native, NHI_FIELD_NOT_BEFORE, &t->not_before,
+			  &t->has_not_before, err, errsz)) < 0 ||
+	    (r = map_time(c, doc, native, NHI_FIELD_NOT_AFTER, &t->not_after,
+			  &t->has_not_after, err, errsz)) < 0)
 		return r;
 	if (t->has_not_before && t->has_not_after && t->not_after < t->not_before)
 		return malformed(err, errsz, NHI_FIELD_MAX, c, "the window ends before it starts");
 	return 0;
 }
 
-int
-nhi_ticket_from_json(const struct nhi_conf *c, json_t *doc, const char *fallback_id,
-		     struct nhi_ticket *t, char *err, size_t errsz)
+/* Both entry points: the map, and on failure only the (valid) id kept. */
+static int
+from_doc(const struct nhi_conf *c, json_t *doc, bool native, const char *fallback_id,
+	 struct nhi_ticket *t, char *err, size_t errsz)
 {
 	char *id;
 	int r;
@@ -311,7 +326,7 @@ nhi_ticket_from_json(const struct nhi_conf *c, json_t *doc, const char *fallback
 	memset(t, 0, sizeof(*t));
 	if (err && errsz)
 		err[0] = '\0';
-	if ((r = map_all(c, doc, fallback_id, t, err, errsz)) == 0)
+	if ((r = map_all(c, doc, native, fallback_id, t, err, errsz)) == 0)
 		return 0;
 	/* Keep the id (if valid) for the record; drop the rest. */
 	id = t->id != NULL && nhi_ticket_id_valid(t->id) ? t->id : NULL;
@@ -320,4 +335,18 @@ nhi_ticket_from_json(const struct nhi_conf *c, json_t *doc, const char *fallback
 	nhi_ticket_free(t);
 	t->id = id;
 	return r;
+}
+
+int
+nhi_ticket_from_json(const struct nhi_conf *c, json_t *doc, const char *fallback_id,
+		     struct nhi_ticket *t, char *err, size_t errsz)
+{
+	return from_doc(c, doc, false, fallback_id, t, err, errsz);
+}
+
+int
+nhi_ticket_from_native(const struct nhi_conf *c, json_t *doc, const char *fallback_id,
+		       struct nhi_ticket *t, char *err, size_t errsz)
+{
+	return from_doc(c, doc, true, fallback_id, t, err, errsz);
 }

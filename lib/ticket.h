@@ -47,4 +47,11 @@ int nhi_ticket_from_json(const struct nhi_conf *c, struct json_t *doc,
 			 const char *fallback_id, struct nhi_ticket *t,
 			 char *err, size_t errsz);
 
+/* The same for a document a backend mapped itself (backend ops' native):
+ * read at the native places, reported under c->field[] (the pointer or
+ * expression the administrator wrote). */
+int nhi_ticket_from_native(const struct nhi_conf *c, struct json_t *doc,
+			   const char *fallback_id, struct nhi_ticket *t,
+			   char *err, size_t errsz);
+
 #endif

@@ -261,34 +261,8 @@ for path in sorted(glob.glob(os.path.join(ex, 'tickets', '*.json'))):
         v = pointer(t, '/scope/' + f)
         if not (isinstance(v, list) and all(isinstance(x, str) for x in v)):
             bad('%s: scope.%s is not an array of strings' % (path, f))
-want = {'state': None, 'requester': 'acme-jdoe', 'approver': 'alice',
-        'hosts': ['jump1.example.com'], 'accounts': ['vendor1']}
-for conf, doc, rid in (('servicenow.conf', 'servicenow-change.json', 'CHG0031042'),
-                       ('jira.conf', 'jira-issue.json', 'CHG-1042')):
-    try:
-        c = read_conf(os.path.join(ex, conf))
-        d = json.load(open(os.path.join(ex, doc)))
-    except (OSError, ValueError) as e:
-        bad('%s / %s: %s' % (conf, doc, e)); continue
-    got = {k[6:]: pointer(d, v) for k, v in c.items() if k.startswith('field_')}
-    for k in ('hosts', 'accounts'):     # one string of a list is a list too
-        if isinstance(got.get(k), str):
-            got[k] = got[k].replace(',', ' ').split()
-    if got.get('id') != rid:
-        bad('%s: field_id gives %r, not %r' % (conf, got.get('id'), rid))
-    if got.get('state') not in c.get('approved_states', 'approved').split():
-        bad('%s: state %r is not in approved_states' % (conf, got.get('state')))
-    for k, v in want.items():
-        if v is not None and got.get(k) != v:
-            bad('%s: field_%s gives %r, not %r' % (conf, k, got.get(k), v))
-    for k, day in (('not_before', '2026-11-22T09:00:00'), ('not_after', '2026-11-22T11:00:00')):
-        # a zone-less time (ServiceNow's) is read in time_zone
-        if not str(got.get(k, '')).replace(' ', 'T').startswith(day):
-            bad('%s: field_%s gives %r' % (conf, k, got.get(k)))
-    if c.get('host') not in ('jump1.example.com', None) or '{id}' not in c.get('url', ''):
-        bad('%s: host or url does not fit the sample' % conf)
 if ok:
-    print('ok: example tickets are native documents; ServiceNow and Jira maps fit their samples')
+    print('ok: example tickets are native documents (the ticket-system examples: tests/examples)')
 sys.exit(0 if ok else 1)
 EOF
 

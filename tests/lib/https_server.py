@@ -3,7 +3,8 @@
 """A small HTTPS ticket API for the tests (shared/testing.md section 4).
 
     https_server.py --tickets DIR --port-file FILE --cert CRT --key KEY
-                    [--log FILE] [--lifetime SECONDS] [--idle SECONDS]
+                    [--routes FILE] [--log FILE] [--lifetime SECONDS]
+                    [--idle SECONDS]
 
 Binds 127.0.0.1 on a free port and writes the port number to FILE (atomically,
 so a reader never sees half of it).
@@ -11,6 +12,13 @@ so a reader never sees half of it).
     GET /tickets/<id>            the content of DIR/<id>.json, else 404
     GET /lookup?user=U&host=H    a JSON array of the tickets of DIR whose
                                  scope.accounts contains U (sorted by file name)
+
+With --routes, a ticket system's own paths: FILE is a JSON array of
+{"match": REGEX, "file": NAME} (or "knob": KNOB instead of "file"), and a
+request whose path as sent (query included, before any decoding) matches
+REGEX (re.search) is answered with DIR/NAME, or as the knob says; the first
+route that matches wins, and a path that matches none is a 404.  A route's
+"source" says which public API reference the answer's shape follows.
 
 Knobs, chosen by the ticket id (GET /tickets/<knob>) or by a query parameter
 knob=<knob> on any path:
@@ -24,6 +32,7 @@ knob=<knob> on any path:
     trickle          a valid ticket, one byte every 0.2 s
     notjson          200 with a body that is not JSON
     scalar           200 with a JSON string (neither object nor array)
+    deep             200 with arrays nested 40 deep
     badarray         200 with an array holding a non-object
     single           (lookup) the first match as a bare object, not an array
     wrapped          (lookup) the matches as ServiceNow and Jira wrap them:
@@ -43,6 +52,7 @@ import argparse
 import http.server
 import json
 import os
+import re
 import socket
 import ssl
 import sys
@@ -162,6 +172,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if os.path.exists(os.path.join(srv.args.tickets, ".hang")):
             time.sleep(3600)
             return
+        if srv.routes is not None:
+            self.answer_route()
+            return
         url = urllib.parse.urlsplit(self.path)
         query = urllib.parse.parse_qs(url.query)
         knob = query.get("knob", [""])[0]
@@ -185,6 +198,31 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.answer_lookup(query.get("user", [""])[0], knob)
         else:
             self.send_body(404, b'{"error":"no such path"}')
+
+    def answer_route(self):
+        for route in self.server.routes:
+            if not re.search(route["match"], self.path):
+                continue
+            if "knob" in route:
+                knob = route["knob"]
+                if knob.startswith("delay-"):
+                    time.sleep(float(knob[len("delay-"):]))
+                    knob = ""
+                if self.answer_knob(knob, "KNOB-1"):
+                    return
+            if "file" in route:
+                self.answer_file(route["file"])
+                return
+        self.send_body(404, b'{"error":"no such path"}')
+
+    def answer_file(self, name):
+        try:
+            with open(os.path.join(self.server.args.tickets, name), "rb") as f:
+                body = f.read()
+        except FileNotFoundError:
+            self.send_body(404, b'{"error":"not found"}')
+            return
+        self.send_body(200, body)
 
     def answer_knob(self, knob, tid):
         if knob.startswith("status-"):
@@ -217,6 +255,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_body(200, b"this is not json {", ctype="text/plain")
         elif knob == "scalar":
             self.send_body(200, b'"just a string"')
+        elif knob == "deep":
+            self.send_body(200, b"[" * 40 + b"]" * 40)
         elif knob == "badarray":
             self.send_body(200, b'[{"id":"CHG-1"}, 42]')
         else:
@@ -275,6 +315,7 @@ def main():
     ap.add_argument("--cert", required=True, help="server certificate (PEM)")
     ap.add_argument("--key", required=True, help="server key (PEM)")
     ap.add_argument("--log", help="request log, one JSON line per request")
+    ap.add_argument("--routes", help="a ticket system's paths (JSON)")
     ap.add_argument("--lifetime", type=float, default=120.0,
                     help="exit after this many seconds (default 120)")
     ap.add_argument("--idle", type=float, default=120.0,
@@ -285,6 +326,10 @@ def main():
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(args.cert, args.key)
     srv = Server(("127.0.0.1", 0), Handler, ctx, args)
+    srv.routes = None
+    if args.routes:
+        with open(args.routes, encoding="utf-8") as f:
+            srv.routes = json.load(f)
 
     threading.Thread(target=watchdog, daemon=True,
                      args=(srv, args.lifetime, args.idle, os.getppid())).start()
