@@ -133,6 +133,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(CORE_A) $(CMD_A)
 	$(CC) $(CFLAGS_ALL) -Ihelper -Wno-missing-prototypes $(LDFLAGS_ALL) -o $@ $< $(CMD_A) \
 		$(CORE_A) $(CORE_LIBS) $(CMOCKA_LIBS)
 
+# fieldmap.c belongs to the http object: its test links it, and libjq, itself.
+$(BUILD)/tests/test_fieldmap: tests/unit/test_fieldmap.c $(BUILD)/lib/fieldmap.o $(CORE_A) $(CMD_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Ihelper -Wno-missing-prototypes $(LDFLAGS_ALL) -o $@ $< \
+		$(BUILD)/lib/fieldmap.o $(CMD_A) $(CORE_A) $(CORE_LIBS) $(JQ_LIBS) $(CMOCKA_LIBS)
+
 $(BUILD)/tests/test_pam: tests/pam/test_pam.c $(CORE_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes $(LDFLAGS_ALL) -o $@ $< $(CORE_A) \

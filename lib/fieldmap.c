@@ -108,6 +108,20 @@ keep_msg(void *ud, jv msg)
 	jv_free(msg);
 }
 
+/* input and inputs read nothing (libjq 1.6 reads an unset callback). */
+static jv
+no_input(jq_state *jq, void *ud)
+{
+	return jv_invalid();
+}
+
+/* debug writes nothing (the module runs inside sshd). */
+static void
+no_debug(void *ud, jv msg)
+{
+	jv_free(msg);
+}
+
 /*
  * A jq state with program compiled: HOME hidden (no ~/.jq), nothing to
  * import, errors into m->msg.  NULL (m->msg says why, or -ENOMEM).
@@ -125,6 +139,8 @@ compile(struct nhi_fieldmap *m, const char *program, int *r)
 	if ((jq = jq_init()) == NULL)
 		return NULL;
 	jq_set_error_cb(jq, keep_msg, m);
+	jq_set_input_cb(jq, no_input, NULL);
+	jq_set_debug_cb(jq, no_debug, NULL);
 	jq_set_attr(jq, jv_string("JQ_LIBRARY_PATH"), jv_array());
 	if (home != NULL) {
 		if ((saved = strdup(home)) == NULL) {
@@ -305,6 +321,7 @@ run(struct nhi_fieldmap *m, json_t *ticket, json_t *approvals, json_t **answer, 
 		jv msg = jv_invalid_get_msg(out);
 
 		fail(err, errsz, "the field expressions fail: %s",
+		     jq_halted(m->jq) ? "an expression halts the program" :
 		     jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "no value");
 		jv_free(msg);
 		return -EBADMSG;
