@@ -898,6 +898,127 @@ test_lookup_placeholders_escaped(void **state)
 	free(line);
 }
 
+/* ---- approvals_url: the second request and its hostile answers ---------- */
+
+/* approvals_url on the test server, the knob chosen by the answer. */
+static void
+approvals_conf(struct nhi_conf *c, const char *knob)
+{
+	set(c, "approvals_url", "https://127.0.0.1:%s/tickets/{id}?knob=%s", port, knob);
+	set(c, "field_approver", "[.result[] | select(.state == \"approved\") | .who]");
+}
+
+static void
+test_approvals_hostile_answers(void **state)
+{
+	static const struct {
+		const char *knob;
+		int r;                  /* 1: any backend error */
+		const char *says;
+	} cases[] = {
+		{ "deep", -EBADMSG, "nested deeper" },
+		{ "scalar", -EBADMSG, "not JSON" },
+		{ "notjson", -EBADMSG, "not JSON" },
+		{ "badarray", -EBADMSG, "field_approver" },     /* the wrong type */
+		{ "size-1100000", 1, "larger than" },           /* past the decision's 1 MiB */
+		{ "chunked-size-1100000", 1, "larger than" },
+		{ "status-500", 1, "HTTP 500" },
+		{ "status-404", -EBADMSG, "approvals_url: HTTP 404" },
+		{ "status-302", 1, "HTTP 302" },
+	};
+	struct nhi_conf *c = *state;
+	json_t *doc;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int r;
+
+		nhi_conf_free(c);
+		conf_setup(state);
+		c = *state;
+		approvals_conf(c, cases[i].knob);
+		r = fetch(c, "CHG-1042", &doc);
+		if (cases[i].r == 1)
+			assert_backend_error(r);
+		else if (r != cases[i].r)
+			fail_msg("knob %s: %d, want %d (%s)", cases[i].knob, r, cases[i].r, err);
+		if (strstr(err, cases[i].says) == NULL)
+			fail_msg("knob %s: err '%s' lacks '%s'", cases[i].knob, err, cases[i].says);
+	}
+}
+
+/* The answer of approvals_url is what field_approver reads; the native
+ * document handed to the gate carries its approvers. */
+static void
+test_approvals_read_by_the_approver_field(void **state)
+{
+	struct nhi_conf *c = *state;
+	json_t *doc;
+
+	/* the ticket itself as its "approvals": nothing at /result */
+	set(c, "approvals_url", "https://127.0.0.1:%s/tickets/{id}", port);
+	set(c, "field_approver", "[.approver, $ticket.requester]");
+	assert_int_equal(fetch(c, "CHG-1042", &doc), 0);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(doc, "approver"), 0)),
+			    "alice");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(doc, "approver"), 1)),
+			    "acme-jdoe");
+	json_decref(doc);
+	assert_int_equal(reqlog_count("/tickets/CHG-1042 "), 0);
+	assert_true(reqlog_count("\"/tickets/CHG-1042\"") >= 2);     /* ticket, approvals */
+}
+
+/* Both requests share the one timeout: each alone fits, together they do not. */
+static void
+test_approvals_share_the_timeout(void **state)
+{
+	struct nhi_conf *c = *state;
+	json_t *doc;
+	int64_t t0;
+
+	set(c, "timeout", "1s");
+	assert_int_equal(fetch(c, "delay-0.6", &doc), 0);        /* alone: fits */
+	json_decref(doc);
+	set(c, "approvals_url", "https://127.0.0.1:%s/tickets/{id}?knob=delay-0.6", port);
+	t0 = now_ms();
+	assert_int_equal(fetch(c, "delay-0.6", &doc), -ETIMEDOUT);
+	assert_true(now_ms() - t0 < 1500);
+	assert_non_null(strstr(err, "timed out"));
+}
+
+/* A value from the ticket cannot add a path segment, a query or a fragment. */
+static void
+test_approvals_url_values_are_encoded(void **state)
+{
+	struct nhi_conf *c = *state;
+	json_t *doc;
+	char *line;
+
+	set(c, "approvals_url", "https://127.0.0.1:%s/tickets/{/ref}", port);
+	assert_int_equal(fetch(c, "INJECT-1", &doc), -EBADMSG);  /* the server: no such file */
+	assert_non_null(strstr(err, "approvals_url: HTTP 404"));
+	line = reqlog_line("/tickets/..%2FCHG-1042%3Fknob%3Dstatus-500%23frag\"");
+	assert_non_null(line);
+	free(line);
+	/* a placeholder the ticket has no string for */
+	set(c, "approvals_url", "https://127.0.0.1:%s/tickets/{/scope}", port);
+	assert_int_equal(fetch(c, "INJECT-1", &doc), -EBADMSG);
+	assert_non_null(strstr(err, "approvals_url {/scope}"));
+}
+
+/* An expression that does not compile is a configuration error. */
+static void
+test_expression_that_does_not_compile(void **state)
+{
+	struct nhi_conf *c = *state;
+	json_t *doc;
+
+	set(c, "field_state", ".state | ");
+	assert_int_equal(fetch(c, "CHG-1042", &doc), -EPERM);
+	assert_non_null(strstr(err, "do not compile"));
+	assert_int_equal(ops->check(c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "field_state"));
+}
+
 static void
 test_lookup_without_lookup_url_finds_nothing(void **state)
 {
@@ -970,6 +1091,11 @@ main(void)
 		T(test_lookup_errors),
 		T(test_lookup_placeholders_escaped),
 		T(test_lookup_without_lookup_url_finds_nothing),
+		T(test_approvals_hostile_answers),
+		T(test_approvals_read_by_the_approver_field),
+		T(test_approvals_share_the_timeout),
+		T(test_approvals_url_values_are_encoded),
+		T(test_expression_that_does_not_compile),
 		T(test_sslkeylogfile_is_not_written),
 	};
 
