@@ -222,7 +222,7 @@ asan-build:
 # clang can (Debian: clang, libclang-rt-14-dev); else the suite says SKIP.
 CLANG ?= $(firstword $(foreach c,clang clang-14 clang-15 clang-16,$(shell command -v $(c) 2>/dev/null)))
 FUZZ_B = $(BUILD)-fuzz
-FUZZ_TARGETS = ticket lookup conf time id
+FUZZ_TARGETS = ticket lookup conf time id fieldmap
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wno-unused-parameter -Ilib \
 	      $(CORE_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
 	      -fno-omit-frame-pointer
@@ -235,7 +235,7 @@ $(FUZZ_B)/obj/%.o: lib/%.c
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP $(DEP_TARGETS) -c -o $@ $<
 
--include $(FUZZ_OBJ:.o=.d)
+-include $(FUZZ_OBJ:.o=.d) $(FUZZ_B)/obj/fieldmap.d
 
 $(FUZZ_B)/obj/libnhi-fuzz.a: $(FUZZ_OBJ)
 	@rm -f $@
@@ -244,6 +244,12 @@ $(FUZZ_B)/obj/libnhi-fuzz.a: $(FUZZ_OBJ)
 $(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_B)/obj/libnhi-fuzz.a
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_B)/obj/libnhi-fuzz.a \
 		$(CORE_LIBS) -ldl -lpthread
+
+# The field map is the http object's: its target links it, and libjq.
+$(FUZZ_B)/fuzz_fieldmap: tests/fuzz/fuzz_fieldmap.c tests/fuzz/fuzz.h $(FUZZ_B)/obj/fieldmap.o \
+		$(FUZZ_B)/obj/libnhi-fuzz.a
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_B)/obj/fieldmap.o \
+		$(FUZZ_B)/obj/libnhi-fuzz.a $(CORE_LIBS) $(JQ_LIBS) -ldl -lpthread
 
 # The stand-in http backend object of fuzz_lookup: not instrumented (it only
 # hands a pointer over), 0755 as the core demands of a backend object.

@@ -207,6 +207,8 @@ nhi_fieldmap_new(const struct nhi_conf *c, struct nhi_fieldmap **out, char *err,
 	int r;
 
 	*out = NULL;
+	if (err != NULL && errsz > 0)
+		err[0] = '\0';
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return -ENOMEM;
 	m->c = c;
@@ -391,6 +393,8 @@ nhi_fieldmap_apply(struct nhi_fieldmap *m, json_t *ticket, json_t *approvals,
 	int r = 0;
 
 	*native = NULL;
+	if (err != NULL && errsz > 0)
+		err[0] = '\0';
 	if (m->jq != NULL && (r = run(m, ticket, approvals, &answer, err, errsz)) < 0)
 		return r;
 	if ((doc = json_object()) == NULL) {
@@ -425,6 +429,8 @@ nhi_fieldmap_value(struct nhi_fieldmap *m, json_t *ticket, enum nhi_field f, jso
 	int r;
 
 	*v = NULL;
+	if (err != NULL && errsz > 0)
+		err[0] = '\0';
 	if (m->slot[f] < 0) {
 		*v = json_incref(nhi_json_pointer(ticket, m->c->field[f]));
 		return 0;

@@ -33,7 +33,8 @@ void nhi_fieldmap_free(struct nhi_fieldmap *m);
  * approvals_url; its expression also sees the ticket as $ticket).  A field
  * found nowhere is left out.  An expression that fails, or yields several
  * values for a field that holds one, is -EBADMSG with err
- * "field_x (EXPR): what".  Caller json_decref()s *native.
+ * "field_x (EXPR): what" (and "" on success).  Caller json_decref()s
+ * *native.
  */
 int nhi_fieldmap_apply(struct nhi_fieldmap *m, struct json_t *ticket,
 		       struct json_t *approvals, struct json_t **native, char *err,

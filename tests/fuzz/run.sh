@@ -11,6 +11,8 @@
 #   fuzz_conf     nhiacct.conf loader and the key = value setter
 #   fuzz_time     RFC 3339 / Unix time and duration parsers, formatters
 #   fuzz_id       ticket id validator and nhi_escape
+#   fuzz_fieldmap ticket and approvals JSON -> the shipped jq field
+#                 expressions (libjq) -> native ticket -> policy
 #
 # Each target is built by the Makefile with clang
 # -fsanitize=fuzzer,address,undefined (UB is fatal) against the core
@@ -40,7 +42,7 @@ case $build in /*) ;; *) build=$top/$build ;; esac
 fb=$build-fuzz
 case $secs in '' | *[!0-9]*) echo "run.sh: SECONDS must be a number" >&2; exit 2 ;; esac
 
-targets=${FUZZ_TARGETS:-"ticket lookup conf time id"}
+targets=${FUZZ_TARGETS:-"ticket lookup conf time id fieldmap"}
 
 # ---- toolchain ------------------------------------------------------------
 # The Makefile builds the targets (make fuzz-targets, run by make check and
@@ -59,14 +61,14 @@ note() { echo "# $*"; }
 # ---- run -----------------------------------------------------------------
 max_len() {
 	case $1 in
-	ticket | lookup) echo 65536 ;;  # NHI_TICKET_MAX; a lookup answer is larger
+	ticket | lookup | fieldmap) echo 65536 ;;  # NHI_TICKET_MAX; a lookup answer is larger
 	conf) echo 16384 ;;             # several NHI_LINE_MAX lines
 	*) echo 512 ;;                  # times, durations, ids: short strings
 	esac
 }
 dict() {
 	case $1 in
-	ticket | lookup) echo "-dict=$top/tests/fuzz/json.dict" ;;
+	ticket | lookup | fieldmap) echo "-dict=$top/tests/fuzz/json.dict" ;;
 	conf) echo "-dict=$top/tests/fuzz/conf.dict" ;;
 	time) echo "-dict=$top/tests/fuzz/time.dict" ;;
 	esac
