@@ -17,6 +17,11 @@
 #   2a/2b  the same with backend = http against tests/lib/https_server.py,
 #          against bench/diy_check_http.sh (curl + jq); in one process (2a)
 #          and in a fresh process per decision (2b, fork + exec, like sshd)
+#   2c/2d  the shipped ServiceNow example (conf/examples/servicenow.conf: two
+#          requests per decision, change_request then sysapproval_approver,
+#          jq field expressions) against the answers of tests/examples, and
+#          bench/diy_check_servicenow.sh (curl twice + jq) doing the same two
+#          requests; in one process (2c) and a fresh process each (2d)
 #   3      a whole `ssh -o BatchMode=yes vendor1@127.0.0.1 true` against a
 #          test sshd (tests/lib/sshd.sh), with and without pam_nhiacct in the
 #          account stack
@@ -80,8 +85,10 @@ SSHD_LIB=$TOP/tests/lib/sshd.sh
 
 if [ -n "${BENCH_QUICK:-}" ]; then
 	R1=3 N1=500 N1_DIY=10 R2=3 N2=50 N2_DIY=5 N2_FRESH=5 N2_FRESH_DIY=3 SSH_N=6 MEM_N=10000
+	N2C=5 N2C_DIY=3
 else
 	R1=15 N1=2000 N1_DIY=40 R2=11 N2=150 N2_DIY=15 N2_FRESH=15 N2_FRESH_DIY=8 SSH_N=40 MEM_N=100000
+	N2C=20 N2C_DIY=8
 fi
 MEM_MARK=1000
 
@@ -94,12 +101,14 @@ command -v python3 >/dev/null || die "python3 not installed"
 T=$(mktemp -d /tmp/nhiacct-bench.XXXXXX) || die "mktemp failed"
 chmod 0755 "$T"
 SERVER_PID=
+SN_PID=
 SSHD_T=
 cleanup() {
-	if [ -n "$SERVER_PID" ]; then
-		kill "$SERVER_PID" 2>/dev/null
-		wait "$SERVER_PID" 2>/dev/null
-	fi
+	local p
+	for p in $SERVER_PID $SN_PID; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
 	if [ -n "$SSHD_T" ]; then
 		sshd_stop "$SSHD_T"
 	fi
@@ -500,6 +509,99 @@ row2() {
 	detail "" "records: $grants grant records in the journal for $n_http http decisions; the server answered $(wc -l <"$T/server.log") requests." ""
 }
 
+
+# ---- row 2c/2d: the ServiceNow example, two requests per decision ------------
+
+start_sn_server() {
+	local d=$T/sn now fmt zone f
+	mkdir -m 0755 "$d"
+	read -r zone fmt <"$TOP/tests/examples/servicenow/time-format"
+	now=$(date +%s)
+	for f in "$TOP"/tests/examples/servicenow/*.json; do
+		sed -e "s|@VALID_FROM@|$(TZ=$zone date -d "@$((now - 3600))" +"$fmt")|" \
+		    -e "s|@VALID_UNTIL@|$(TZ=$zone date -d "@$((now + 3 * 3600))" +"$fmt")|" \
+		    -e "s|@OLD_FROM@|$(TZ=$zone date -d "@$((now - 4 * 3600))" +"$fmt")|" \
+		    -e "s|@OLD_UNTIL@|$(TZ=$zone date -d "@$((now - 3600))" +"$fmt")|" \
+		    "$f" >"$d/$(basename "$f")"
+	done
+	python3 "$SERVER" --tickets "$d" --routes "$d/routes.json" --port-file "$T/sn.port" \
+		--cert "$T/certs/server.crt" --key "$T/certs/server.key" \
+		--lifetime 1200 --idle 900 --log "$T/sn.log" </dev/null >"$T/sn.out" 2>&1 &
+	SN_PID=$!
+	for _ in $(seq 500); do
+		[ -s "$T/sn.port" ] && break
+		kill -0 "$SN_PID" 2>/dev/null || break
+		sleep 0.01
+	done
+	[ -s "$T/sn.port" ] || { cat "$T/sn.out" >&2; return 1; }
+	SN_PORT=$(cat "$T/sn.port")
+	sed -E -e "s#^((lookup_|approvals_)?url = )https://[^/]+/#\\1https://127.0.0.1:$SN_PORT/#" \
+	    -e '/^vendor_groups/d' "$TOP/conf/examples/servicenow.conf" >"$T/sn.conf"
+	printf '%s\n' "vendor_groups = vendors" "ca_file = $T/certs/ca.crt" "token_file = $T/token" \
+		"state_dir = $T/run" >>"$T/sn.conf"
+	chmod 0644 "$T/sn.conf"
+	printf '%s\n' "account required $MOD conf=$T/sn.conf" \
+		"account required pam_permit.so" >"$T/services/sn_nhiacct"
+	printf '%s\n' "account required pam_exec.so quiet stdout $TOP/bench/diy_check_servicenow.sh https://127.0.0.1:$SN_PORT $T/certs/ca.crt $T/token jump1.example.com" \
+		"account required pam_permit.so" >"$T/services/sn_diy"
+}
+
+row2c() {
+	local r ok=1 why='' v R=$T/r
+	if [ -z "${PORT:-}" ]; then
+		why="pending: row 2's server did not start"
+	elif ! start_sn_server; then
+		why="failed: the ServiceNow test server did not start"
+		FAILED=1
+	fi
+	for v in sn_nhiacct sn_diy; do
+		[ -n "$why" ] && break
+		if ! pamloop -n 1 -t CHG0031042 "$v" vendor1 >/dev/null 2>"$R/check.err" ||
+		   ! pamloop -n 1 -x -t CHG0031046 "$v" vendor1 >/dev/null 2>>"$R/check.err"; then
+			why="failed: $v does not decide as expected: $(tail -n1 "$R/check.err")"
+			FAILED=1
+		fi
+	done
+	if [ -n "$why" ]; then
+		row 2c "ServiceNow example, two requests per decision" "—" "—" "—" "cheaper than curl + jq" "—" "$why"
+		return
+	fi
+	say "row 2c: the ServiceNow example ($R2 rounds: one process, then a fresh process each)"
+	for ((r = 1; r <= R2; r++)); do
+		measure sn_nhiacct -n "$N2C" -t CHG0031042 sn_nhiacct vendor1 || ok=''
+		measure sn_diy -n "$N2C_DIY" -t CHG0031042 sn_diy vendor1 || ok=''
+		measure fresh_sn_nhiacct -F -n "$N2C_DIY" -t CHG0031042 sn_nhiacct vendor1 || ok=''
+		measure fresh_sn_diy -F -n "$N2C_DIY" -t CHG0031042 sn_diy vendor1 || ok=''
+	done
+	if [ -z "$ok" ]; then
+		row 2c "ServiceNow example" "—" "—" "—" "cheaper than curl + jq" "failed" "a batch failed (see stderr)"
+		FAILED=1
+		return
+	fi
+	pairop "$R/sn_diy.p50" "$R/sn_nhiacct.p50" "a / b" "$R/ratio.2c"
+	pairop "$R/fresh_sn_diy.p50" "$R/fresh_sn_nhiacct.p50" "a / b" "$R/ratio.2d"
+	pairop "$R/sn_nhiacct.p50" "$R/nhiacct_http.p50" "a - b" "$R/over.2c"
+	row 2c "The shipped ServiceNow example (change_request, then sysapproval_approver by sys_id; jq field expressions) in one process, against pam_exec + bench/diy_check_servicenow.sh (curl twice + jq)" \
+		"script: $(fmt_us "$(med "$R/sn_diy.p50")")" \
+		"$(fmt_us "$(med "$R/sn_nhiacct.p50")") per decision (median)" \
+		"$(fmt_x "$(med "$R/ratio.2c")") cheaper ($(fmt_range "$R/ratio.2c" fmt_x))" \
+		"cheaper than curl + jq" "$(yesno cmp "$(med "$R/ratio.2c")" ">" 1)" \
+		"+$(fmt_us "$(med "$R/over.2c")") over row 2a's one request with pointers: the second HTTPS request and compiling the expressions (libjq 1.6 compiles its builtins with every program, once per decision)"
+	row 2d "… each decision in a fresh process (as sshd)" \
+		"script: $(fmt_us "$(med "$R/fresh_sn_diy.p50")")" \
+		"$(fmt_us "$(med "$R/fresh_sn_nhiacct.p50")")" \
+		"$(fmt_x "$(med "$R/ratio.2d")") cheaper ($(fmt_range "$R/ratio.2d" fmt_x))" \
+		"cheaper than curl + jq" "$(yesno cmp "$(med "$R/ratio.2d")" ">" 1)" \
+		"includes loading nhiacct_http.so, libcurl, its TLS stack and libjq in each process"
+	detail "### Row 2c/2d: variants (per-decision time; $R2 rounds)" "" \
+		"| variant | median | min–max over rounds | mean | decisions |" "|---|---:|---:|---:|---:|"
+	variant_detail sn_nhiacct "one process: pam_nhiacct.so, conf/examples/servicenow.conf"
+	variant_detail sn_diy "one process: pam_exec.so + bench/diy_check_servicenow.sh"
+	variant_detail fresh_sn_nhiacct "fresh process: pam_nhiacct.so, conf/examples/servicenow.conf"
+	variant_detail fresh_sn_diy "fresh process: pam_exec.so + bench/diy_check_servicenow.sh"
+	detail "" "the ServiceNow server answered $(wc -l <"$T/sn.log") requests." ""
+}
+
 # ---- row 3: a whole SSH login ------------------------------------------------
 
 row3() {
@@ -755,7 +857,7 @@ say "$header"
 ROWS_WANTED=" ${BENCH_ROWS:-1 2 3 4 5 6} "
 want() { [[ $ROWS_WANTED == *" $1 "* ]]; }
 want 1 && row1
-want 2 && row2
+want 2 && { row2; row2c; }
 want 3 && row3
 want 5 && row5
 want 4 && external 4 revocation.sh "Revocation delay: window end → connection closed" "≤ 1 s worst" 300

@@ -108,6 +108,24 @@ conf nobackend 'backend = http' 'url = https://tickets.example.com/t/{id}'
 BACKEND_DIR=$T/nobackend expect nobackend 2 '^error: backend: the http backend object does not load' \
 	"a missing backend object"
 
+# a field expression that does not compile alone, and one that would run
+# into the next (it compiles only inside the module's combined program)
+conf badexpr 'backend = http' 'url = https://tickets.example.com/t/{id}' \
+	'field_state = .fields.status.name |'
+expect badexpr 2 '^error: field: field_state: does not compile' "a field expression with a syntax error"
+conf runon 'backend = http' 'url = https://tickets.example.com/t/{id}' \
+	'field_purpose = .a) , (.b'
+expect runon 2 '^error: field: field_purpose: does not compile' "a field expression that runs into the next"
+conf fileexpr 'field_state = .status'
+expect fileexpr 2 'field_state is not a JSON Pointer.*expressions need backend = http' \
+	"an expression with the file backend"
+conf goodexpr 'backend = http' 'url = https://tickets.example.com/t/{id}' \
+	'field_approver = [.approvals[] | select(.decision == "approved") | .user.name]' \
+	'approved_states = "Ready for Work" Approved'
+check goodexpr
+assert_no_match 'field' "$OUT" "a valid expression and a quoted state: no finding about them"
+note "a valid expression and a quoted state: no finding"
+
 # ---- the PAM stacks --------------------------------------------------------------
 cp "$T/pam.d/cron" "$T/cron.saved"
 grep -v pam_nhiacct "$T/cron.saved" >"$T/pam.d/cron"
