@@ -22,15 +22,18 @@ printf '%s\n' "$syms" | grep -qx nhi_uid_kill || fail "nhiacct has no uid-wide k
 note "the module has no kill, watch or sd-bus code; nhiacct has"
 
 # A login on the file backend must not load a TLS stack into sshd.
+# Nor libjq, which only the http backend's field expressions use.
 needed=$(readelf -d "$B/pam_nhiacct.so" | grep NEEDED)
-assert_no_match 'libcurl|libssl|libgnutls' "$needed" "pam_nhiacct.so NEEDED"
+assert_no_match 'libcurl|libssl|libgnutls|libjq|libonig' "$needed" "pam_nhiacct.so NEEDED"
 needed=$(readelf -d "$B/nhiacct" | grep NEEDED)
-assert_no_match 'libcurl' "$needed" "nhiacct NEEDED"
-note "neither the module nor nhiacct links libcurl"
+assert_no_match 'libcurl|libjq' "$needed" "nhiacct NEEDED"
+nm "$B/pam_nhiacct.so" | grep -q 'nhi_fieldmap' && fail "the field map is linked into the module"
+note "neither the module nor nhiacct links libcurl or libjq"
 
 exports=$(nm -D --defined-only "$B/nhiacct_http.so" | awk '{print $3}' | tr '\n' ' ')
 assert_eq "nhi_backend_http_ops " "$exports" "symbols exported by nhiacct_http.so"
 assert_match 'libcurl' "$(readelf -d "$B/nhiacct_http.so" | grep NEEDED)" "nhiacct_http.so NEEDED"
+assert_match 'libjq' "$(readelf -d "$B/nhiacct_http.so" | grep NEEDED)" "nhiacct_http.so NEEDED"
 note "nhiacct_http.so exports only its ops table"
 
 # The layering (README "Layout"): the policy is pure, and knows no JSON;
