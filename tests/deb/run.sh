@@ -51,8 +51,9 @@ assert_eq 0 "$rc" "lintian --fail-on error,warning: $out"
 note "lintian clean${out:+: $out}"
 deps=$(dpkg-deb -f "$core" Depends)
 assert_match 'libjansson4 \(>= ' "$deps" "libpam-nhiacct Depends (computed by dh_shlibdeps)"
-assert_no_match 'libcurl' "$deps" "libpam-nhiacct Depends: no TLS stack in the core package"
+assert_no_match 'libcurl|libjq' "$deps" "libpam-nhiacct Depends: no TLS stack, no libjq in the core package"
 assert_match 'libcurl' "$(dpkg-deb -f "$http" Depends)" "libpam-nhiacct-http Depends"
+assert_match 'libjq1' "$(dpkg-deb -f "$http" Depends)" "libpam-nhiacct-http Depends"
 assert_match "libpam-nhiacct \\(= $V\\)" "$(dpkg-deb -f "$http" Depends)" "the backend needs its core"
 note "Depends: $deps"
 

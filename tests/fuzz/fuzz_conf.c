@@ -32,6 +32,38 @@ word_list_ok(const struct nhi_strv *sv)
 	return true;
 }
 
+/* approved_states: a quoted state may hold blanks, never a quote or nothing. */
+static bool
+state_list_ok(const struct nhi_strv *sv)
+{
+	if (sv->n > NHI_LIST_MAX)
+		return false;
+	for (size_t i = 0; i < sv->n; i++)
+		if (sv->v[i][0] == '\0' || strchr(sv->v[i], '"') != NULL)
+			return false;
+	return true;
+}
+
+/* A field: a JSON Pointer, or (backend = http) an expression of at most
+ * 2048 bytes without control characters. */
+static bool
+pointer_ok(const char *p);
+
+static bool
+field_ok(const char *p, bool validated, enum nhi_backend_kind b)
+{
+	if (p == NULL)
+		return false;
+	if (p[0] == '\0' || p[0] == '/')
+		return pointer_ok(p);
+	if (validated && b != NHI_BACKEND_HTTP)
+		return false;
+	for (const char *q = p; *q; q++)
+		if ((unsigned char)*q < 0x20 || *q == 0x7f)
+			return false;
+	return strlen(p) <= 2048;
+}
+
 static bool
 pointer_ok(const char *p)
 {
@@ -54,7 +86,7 @@ url_ok(const char *u, const char *need)
 }
 
 static void
-check_conf(const struct nhi_conf *c)
+check_conf(const struct nhi_conf *c, bool validated)
 {
 	CHECK(c->timeout >= 1 && c->timeout <= 300);
 	CHECK(c->max_window >= 1 && c->max_window <= 366 * 86400);
@@ -67,17 +99,18 @@ check_conf(const struct nhi_conf *c)
 			CHECK(c->warn_before[i] < c->warn_before[i - 1]);
 	}
 	CHECK(c->approved_states.n >= 1);
-	CHECK(word_list_ok(&c->approved_states) && word_list_ok(&c->approvers) &&
+	CHECK(state_list_ok(&c->approved_states) && word_list_ok(&c->approvers) &&
 	      word_list_ok(&c->vendor_users) && word_list_ok(&c->vendor_groups));
 	for (int f = 0; f < NHI_FIELD_MAX; f++)
-		CHECK(pointer_ok(c->field[f]));
+		CHECK(field_ok(c->field[f], validated, c->backend));
 	CHECK(c->ticket_dir != NULL && c->ticket_dir[0] == '/');
 	CHECK(c->state_dir != NULL && c->state_dir[0] == '/');
 	CHECK(c->token_file == NULL || c->token_file[0] == '/');
 	CHECK(c->ca_file == NULL || c->ca_file[0] == '/');
 	CHECK(c->host == NULL || (c->host[0] != '\0' && strlen(c->host) <= 253 &&
 				  strpbrk(c->host, " \t\r\n") == NULL));
-	CHECK(url_ok(c->url, "{id}") && url_ok(c->lookup_url, "{user}"));
+	CHECK(url_ok(c->url, "{id}") && url_ok(c->lookup_url, "{user}") &&
+	      url_ok(c->approvals_url, "{"));
 	CHECK(c->backend == NHI_BACKEND_FILE || c->backend == NHI_BACKEND_HTTP);
 	CHECK(c->audit == NHI_AUDIT_REQUIRED || c->audit == NHI_AUDIT_BEST_EFFORT);
 }
@@ -124,7 +157,7 @@ load(const uint8_t *data, size_t size)
 		CHECK(r == -EINVAL || r == -EFBIG || r == -ENOMEM);
 		CHECK(err[0] != '\0');
 	}
-	check_conf(&c);
+	check_conf(&c, r == 0);
 	nhi_conf_free(&c);
 }
 
@@ -152,7 +185,7 @@ set_lines(const uint8_t *data, size_t size)
 			CHECK(memchr(err, '\0', sizeof(err)) != NULL);
 			CHECK(r == 0 || r == -EINVAL || r == -ENOENT || r == -ENOMEM);
 			CHECK((r == 0) == (err[0] == '\0'));
-			check_conf(&c);
+			check_conf(&c, false);
 		}
 		free(line);
 	}
