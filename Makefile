@@ -253,7 +253,7 @@ $(FUZZ_B)/fuzz_fieldmap: tests/fuzz/fuzz_fieldmap.c tests/fuzz/fuzz.h $(FUZZ_B)/
 
 # The stand-in http backend object of fuzz_lookup: not instrumented (it only
 # hands a pointer over), 0755 as the core demands of a backend object.
-$(FUZZ_B)/fakebackend/nhiacct_http.so: tests/fuzz/fake_backend.c
+$(FUZZ_B)/fakebackend/nhiacct_http.so: tests/fuzz/fake_backend.c lib/backend.h
 	@mkdir -p $(dir $@)
 	$(CLANG) -std=gnu11 -D_GNU_SOURCE -g -O1 -fPIC -shared -Ilib $(CORE_CFLAGS) -o $@ $< \
 		$(CORE_LIBS)
