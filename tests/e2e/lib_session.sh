@@ -5,7 +5,7 @@
 # test_revoke.sh and bench/revocation.sh (source it after tests/lib/sshd.sh
 # and tests/lib/journal.sh, inside tests/lib/with-journald.sh).
 #
-#   nhs_setup T BUILD [CONF_LINE...]
+#   nhs_setup T BUILD [CONF_LINE...]   (a CONF_LINE replaces the default of its key)
 #       sshd_setup, then: T/tickets (root, 0700) for the file backend,
 #       T/run (root, 0700) as state_dir, T/nhiacct.conf (vendor_groups =
 #       vendors, host = jump1.test, recheck = 1s, warn_before = 3s, plus
@@ -40,13 +40,16 @@ nhs_setup() {
 	mod=$BUILD/pam_nhiacct.so
 	[ -f "$mod" ] || { echo "no $mod: run make first" >&2; return 1; }
 	install -d -m 0700 -o root -g root "$T/tickets" "$T/run"
+	# the defaults, but for the keys the caller sets (a key given twice is
+	# a configuration error)
+	local line given=" "
+	for line in "$@"; do given="$given${line%% =*} "; done
 	{
-		echo "vendor_groups = vendors"
-		echo "host = jump1.test"
-		echo "ticket_dir = $T/tickets"
-		echo "state_dir = $T/run"
-		echo "recheck = 1s"
-		echo "warn_before = 3s"
+		for line in "vendor_groups = vendors" "host = jump1.test" \
+			    "ticket_dir = $T/tickets" "state_dir = $T/run" "recheck = 1s" \
+			    "warn_before = 3s"; do
+			[[ $given == *" ${line%% =*} "* ]] || echo "$line"
+		done
 		printf '%s\n' "$@"
 	} >"$T/nhiacct.conf"
 	chmod 0600 "$T/nhiacct.conf"
