@@ -50,6 +50,10 @@ print_result(const struct nhi_result *r)
 		printf("  state:     %s\n", nhi_escape(esc, sizeof(esc), t->state));
 	if (t->approver)
 		printf("  approver:  %s\n", nhi_escape(esc, sizeof(esc), t->approver));
+	for (size_t i = 0; i < t->approver_keys.n; i++)
+		printf("  signed:    %s with %s\n",
+		       nhi_escape(esc, sizeof(esc), i < t->approvers.n ? t->approvers.v[i] : t->approver),
+		       t->approver_keys.v[i]);
 	if (t->requester)
 		printf("  requester: %s\n", nhi_escape(esc, sizeof(esc), t->requester));
 	if (t->has_not_before || t->has_not_after)

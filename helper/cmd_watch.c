@@ -68,6 +68,27 @@ drain(int fd)
 		;
 }
 
+/* Reads the folder events; true when one is about ticket_dir (a ticket
+ * written, withdrawn, removed: its sessions are rechecked at once). */
+static bool
+drain_events(int fd, int tickets_wd)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool tickets = false;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+
+			if (tickets_wd >= 0 && ev->wd == tickets_wd)
+				tickets = true;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	return tickets;
+}
+
 static int64_t
 mono_ms(void)
 {
@@ -80,6 +101,7 @@ mono_ms(void)
 /* The descriptors the loop waits on, and its watchdog state. */
 struct loop {
 	int sfd, ifd, tfd;      /* signals, state_dir changes, the next deadline */
+	int tickets_wd;         /* ticket_dir's watch on ifd (file backend), or -1 */
 	int64_t wd_ms, last_wd; /* half of WatchdogSec=, or -1; last ping */
 	bool ready;             /* READY=1 sent */
 };
@@ -98,12 +120,13 @@ loop_close(struct loop *l)
 /* SIGTERM, SIGINT and SIGHUP through a signalfd (no handlers), inotify on
  * the state folder, a wall-clock timerfd, the watchdog interval. */
 static int
-loop_open(struct loop *l, const char *state_dir)
+loop_open(struct loop *l, const struct nhi_conf *c)
 {
+	const char *state_dir = c->state_dir;
 	uint64_t wd_usec = 0;
 	sigset_t mask;
 
-	*l = (struct loop){ .sfd = -1, .ifd = -1, .tfd = -1, .wd_ms = -1 };
+	*l = (struct loop){ .sfd = -1, .ifd = -1, .tfd = -1, .wd_ms = -1, .tickets_wd = -1 };
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
@@ -115,6 +138,13 @@ loop_open(struct loop *l, const char *state_dir)
 			      IN_MOVED_FROM | IN_CLOSE_WRITE | IN_ONLYDIR) < 0 ||
 	    (l->tfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK)) < 0)
 		return -errno;
+	/* the file backend: a ticket withdrawn (nhiacct ticket withdraw, or an
+	 * edit) ends its sessions now, not at the next recheck */
+	if (c->backend == NHI_BACKEND_FILE &&
+	    (l->tickets_wd = inotify_add_watch(l->ifd, c->ticket_dir, IN_MOVED_TO |
+					       IN_CLOSE_WRITE | IN_DELETE | IN_ONLYDIR)) < 0)
+		nhi_log(LOG_WARNING, "%s: %s: withdrawn tickets are seen at the next recheck only",
+			c->ticket_dir, strerror(errno));
 	if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec >= 2000)
 		l->wd_ms = (int64_t)(wd_usec / 2000);   /* half the interval */
 	return 0;
@@ -207,8 +237,8 @@ loop_round(struct loop *l, struct nhi_watch *w)
 	}
 	if ((pfd[0].revents & POLLIN) && loop_signals(l, w))
 		return 1;
-	if (pfd[1].revents & POLLIN)
-		drain(l->ifd);
+	if ((pfd[1].revents & POLLIN) && drain_events(l->ifd, l->tickets_wd))
+		w->next_recheck = 0;
 	if (pfd[2].revents & POLLIN)
 		drain(l->tfd);          /* ECANCELED (clock set) too: recompute */
 	if (nhi_watch_recheck_fd(w) >= 0)
@@ -241,7 +271,7 @@ cmd_watch(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 		sd_notifyf(0, "STATUS=%s", err);
 		goto out;
 	}
-	if ((r = loop_open(&l, c.state_dir)) < 0) {
+	if ((r = loop_open(&l, &c)) < 0) {
 		fprintf(stderr, "nhiacct watch: %s\n", strerror(-r));
 		goto out;
 	}

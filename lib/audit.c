@@ -171,6 +171,9 @@ nhi_audit(const struct nhi_record *rec)
 			add(&f, "NHIACCT_APPROVER", t->approver);
 		for (size_t i = 0; i < t->approver_ids.n; i++)
 			add(&f, "NHIACCT_APPROVER_ID", t->approver_ids.v[i]);
+		/* signatures = required: the key each approver signed with */
+		for (size_t i = 0; i < t->approver_keys.n; i++)
+			add(&f, "NHIACCT_APPROVER_KEY", t->approver_keys.v[i]);
 		add(&f, "NHIACCT_REQUESTER", t->requester);
 		add(&f, "NHIACCT_PURPOSE", t->purpose);
 		if (t->has_not_before)

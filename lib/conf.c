@@ -390,6 +390,18 @@ set_audit(const struct nhi_conf_key *k, struct nhi_conf *c, const char *v,
 }
 
 static int
+set_signatures(const struct nhi_conf_key *k, struct nhi_conf *c, const char *v,
+	       char *err, size_t errsz)
+{
+	static const char *const words[] = { "no", "required" };
+	int x = 0, r;
+
+	if ((r = set_choice(k, &x, v, words, 2, err, errsz)) == 0)
+		c->signatures = (enum nhi_signatures_mode)x;
+	return r;
+}
+
+static int
 set_pointer(const struct nhi_conf_key *k, struct nhi_conf *c, const char *v,
 	    char *err, size_t errsz)
 {
@@ -447,6 +459,8 @@ static const struct nhi_conf_key keys[] = {
 	{ "time_zone",       "zone",     NULL,        OFF(time_zone), 0, 0, set_zone },
 	{ "identity_map",    "path",     NULL,        OFF(identity_map), 0, 0, set_path },
 	{ "min_approvers",   "count",    "1",         OFF(min_approvers), 1, 16, set_count },
+	{ "approver_keys",   "path",     NULL,        OFF(approver_keys), 0, 0, set_path },
+	{ "signatures",      "choice",   "no",        OFF(signatures), 0, 0, set_signatures },
 	{ "max_window",      "duration", "8h",        OFF(max_window), 1, 366 * DAY, set_duration },
 	{ "clock_skew",      "duration", "60s",       OFF(clock_skew), 0, DAY, set_duration },
 	{ "lookup",          "boolean",  "yes",       OFF(lookup), 0, 0, set_bool },
@@ -464,6 +478,7 @@ static const struct nhi_conf_key keys[] = {
 	{ "field_not_before", "field", "/window/not_before", OFF(field[NHI_FIELD_NOT_BEFORE]), 0, 0, set_field },
 	{ "field_not_after", "field",  "/window/not_after", OFF(field[NHI_FIELD_NOT_AFTER]), 0, 0, set_field },
 	{ "field_purpose",   "field",  "/purpose",  OFF(field[NHI_FIELD_PURPOSE]), 0, 0, set_field },
+	{ "field_signatures", "field", "/signatures", OFF(field[NHI_FIELD_SIGNATURES]), 0, 0, set_field },
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -689,6 +704,11 @@ nhi_conf_validate(const struct nhi_conf *c, char *err, size_t errsz)
 	if (c->backend == NHI_BACKEND_HTTP && c->url == NULL) {
 		if (err)
 			snprintf(err, errsz, "%s: backend = http needs url", where);
+		return -EINVAL;
+	}
+	if (c->signatures == NHI_SIGNATURES_REQUIRED && c->approver_keys == NULL) {
+		if (err)
+			snprintf(err, errsz, "%s: signatures = required needs approver_keys", where);
 		return -EINVAL;
 	}
 	if (c->backend != NHI_BACKEND_HTTP) {

@@ -22,11 +22,12 @@
 
 enum nhi_backend_kind { NHI_BACKEND_FILE = 0, NHI_BACKEND_HTTP };
 enum nhi_audit_mode { NHI_AUDIT_REQUIRED = 0, NHI_AUDIT_BEST_EFFORT };
+enum nhi_signatures_mode { NHI_SIGNATURES_NO = 0, NHI_SIGNATURES_REQUIRED };
 
 enum nhi_field {
 	NHI_FIELD_ID = 0, NHI_FIELD_STATE, NHI_FIELD_REQUESTER, NHI_FIELD_APPROVER,
 	NHI_FIELD_HOSTS, NHI_FIELD_ACCOUNTS, NHI_FIELD_NOT_BEFORE,
-	NHI_FIELD_NOT_AFTER, NHI_FIELD_PURPOSE, NHI_FIELD_MAX
+	NHI_FIELD_NOT_AFTER, NHI_FIELD_PURPOSE, NHI_FIELD_SIGNATURES, NHI_FIELD_MAX
 };
 
 struct nhi_conf {
@@ -50,6 +51,8 @@ struct nhi_conf {
 	int64_t min_approvers;          /* distinct valid approvers a ticket needs */
 	char *identity_map;             /* file: ticket-system identities -> local names */
 	char *time_zone;                /* IANA zone of ticket times without an offset, or NULL */
+	char *approver_keys;            /* OpenSSH allowed_signers file, or NULL */
+	enum nhi_signatures_mode signatures;
 	int64_t max_window;
 	int64_t clock_skew;
 	bool lookup;

@@ -90,7 +90,8 @@ label(const struct nhi_conf *c, enum nhi_field f, char *buf, size_t bufsz)
 static bool
 holds_list(enum nhi_field f)
 {
-	return f == NHI_FIELD_HOSTS || f == NHI_FIELD_ACCOUNTS || f == NHI_FIELD_APPROVER;
+	return f == NHI_FIELD_HOSTS || f == NHI_FIELD_ACCOUNTS || f == NHI_FIELD_APPROVER ||
+	       f == NHI_FIELD_SIGNATURES;
 }
 
 /* libjq's error callback: keeps the first message. */

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "policy.h"
 #include "reason.h"
+#include "signature.h"
 #include "text.h"
 #include "ticket.h"
 #include "timeutil.h"
@@ -72,6 +73,7 @@ judge(const struct nhi_conf *c, struct nhi_ticket *t, const struct nhi_login *l,
       char *detail, size_t detailsz)
 {
 	int r = nhi_idmap_apply(c, t, detail, detailsz);
+	enum nhi_reason why;
 
 	if (r == -ENOKEY)
 		return NHI_DENY_APPROVER_NOT_ALLOWED;   /* an identity nobody vouches for */
@@ -79,7 +81,11 @@ judge(const struct nhi_conf *c, struct nhi_ticket *t, const struct nhi_login *l,
 		return NHI_DENY_CONFIG_ERROR;
 	if (r < 0)
 		return NHI_DENY_BACKEND_ERROR;
-	return nhi_decide(c, t, l, now, nhi_member_nss, NULL);
+	why = nhi_decide(c, t, l, now, nhi_member_nss, NULL);
+	/* signatures = required: a ticket the rules grant, proven offline */
+	if (why == NHI_GRANT)
+		why = nhi_signatures_check(c, t, now, detail, detailsz);
+	return why;
 }
 
 /* Ticket systems compare ids ignoring case (a typed chg0031042 is answered

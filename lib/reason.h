@@ -25,6 +25,8 @@ enum nhi_reason {
 	NHI_DENY_EXPIRED,               /* now >= not_after */
 	NHI_DENY_WINDOW_TOO_LONG,       /* not_after - not_before > max_window */
 	NHI_DENY_INSUFFICIENT_APPROVALS,/* fewer than min_approvers valid approvers */
+	NHI_DENY_UNSIGNED,              /* signatures = required, an approver has not signed */
+	NHI_DENY_BAD_SIGNATURE,         /* a signature does not verify against approver_keys */
 	NHI_DENY_AUDIT_UNAVAILABLE,     /* record not written, audit = required */
 	NHI_DENY_CONFIG_ERROR,          /* config missing, unreadable, unsafe, invalid */
 	NHI_REASON_MAX

@@ -42,6 +42,9 @@ nhi_ticket_free(struct nhi_ticket *t)
 	nhi_strv_free(&t->approver_ids);
 	nhi_strv_free(&t->hosts);
 	nhi_strv_free(&t->accounts);
+	nhi_strv_free(&t->sigs);
+	nhi_strv_free(&t->sig_approvers);
+	nhi_strv_free(&t->approver_keys);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -270,6 +273,62 @@ map_approvers(const struct nhi_conf *c, json_t *doc, bool native, struct nhi_tic
 	return 0;
 }
 
+/* One signature entry: the armoured signature as a string, or an object
+ * {"approver": NAME, "signature": ARMOUR}. */
+static int
+map_signature(const struct nhi_conf *c, json_t *e, size_t i, struct nhi_ticket *t, char *err,
+	      size_t errsz)
+{
+	const enum nhi_field f = NHI_FIELD_SIGNATURES;
+	json_t *sig = e, *who = NULL;
+	char *name = NULL;
+	int r;
+
+	if (json_is_object(e)) {
+		sig = json_object_get(e, "signature");
+		who = json_object_get(e, "approver");
+	}
+	if (!json_is_string(sig) || json_string_length(sig) > NHI_SIG_MAX ||
+	    strlen(json_string_value(sig)) != json_string_length(sig))
+		return malformed(err, errsz, f, c, "entry %zu: no signature of at most %d bytes", i,
+				 NHI_SIG_MAX);
+	if (who != NULL && json_is_integer(who) && (r = dup_number(who, &name)) < 0)
+		return r == -EBADMSG ? malformed(err, errsz, f, c, "entry %zu: approver", i) : r;
+	if (who != NULL && !json_is_integer(who) &&
+	    (!json_is_string(who) || dup_string(who, STR_MAX, &name) < 0))
+		return malformed(err, errsz, f, c, "entry %zu: approver is not a short string", i);
+	r = nhi_strv_push(&t->sig_approvers, name != NULL ? name : "");
+	free(name);
+	if (r == 0)
+		r = nhi_strv_push(&t->sigs, json_string_value(sig));
+	return r;
+}
+
+/* The approval signatures: an array of entries, or one armoured string. */
+static int
+map_signatures(const struct nhi_conf *c, json_t *doc, bool native, struct nhi_ticket *t,
+	       char *err, size_t errsz)
+{
+	const enum nhi_field f = NHI_FIELD_SIGNATURES;
+	json_t *v = field_value(c, doc, f, native), *e;
+	size_t i;
+	int r;
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (json_is_string(v) || json_is_object(v))
+		return map_signature(c, v, 0, t, err, errsz);
+	if (!json_is_array(v))
+		return malformed(err, errsz, f, c, "expected an array of signatures");
+	if (json_array_size(v) > NHI_SIGS_MAX)
+		return malformed(err, errsz, f, c, "more than %d signatures", NHI_SIGS_MAX);
+	json_array_foreach(v, i, e) {
+		if ((r = map_signature(c, e, i, t, err, errsz)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* The id: the document's, else fallback_id; it must keep the id syntax. */
 static int
 map_id(const struct nhi_conf *c, json_t *doc, bool native, const char *fallback_id,
@@ -308,7 +367,8 @@ map_all(const struct nhi_conf *c, json_t *doc, bool native, const char *fallback
 	    (r = map_time(c, doc, native, NHI_FIELD_NOT_BEFORE, &t->not_before,
 			  &t->has_not_before, err, errsz)) < 0 ||
 	    (r = map_time(c, doc, native, NHI_FIELD_NOT_AFTER, &t->not_after,
-			  &t->has_not_after, err, errsz)) < 0)
+			  &t->has_not_after, err, errsz)) < 0 ||
+	    (r = map_signatures(c, doc, native, t, err, errsz)) < 0)
 		return r;
 	if (t->has_not_before && t->has_not_after && t->not_after < t->not_before)
 		return malformed(err, errsz, NHI_FIELD_MAX, c, "the window ends before it starts");

@@ -14,6 +14,8 @@
 #include "util.h"
 
 #define NHI_ID_MAX          64          /* ticket id length */
+#define NHI_SIG_MAX         8192        /* bytes of one armoured signature */
+#define NHI_SIGS_MAX        32          /* signatures of one ticket */
 
 struct json_t;  /* jansson's, for those who map documents */
 
@@ -33,6 +35,12 @@ struct nhi_ticket {
 	bool has_hosts, has_accounts;
 	bool has_not_before, has_not_after;
 	int64_t not_before, not_after;
+	/* Approval signatures (OpenSSH SSHSIG armour), each with the approver
+	 * it names ("" when the entry names none); set by the map. */
+	struct nhi_strv sigs;
+	struct nhi_strv sig_approvers;
+	/* Set by the signature check: each approver's key fingerprint. */
+	struct nhi_strv approver_keys;
 };
 
 void nhi_ticket_free(struct nhi_ticket *t);        /* resets to zero */
