@@ -14,6 +14,7 @@
 #include "backend.h"
 #include "confcheck.h"
 #include "fileio.h"
+#include "signature.h"
 #include "identity.h"
 #include "idmap.h"
 #include "text.h"
@@ -143,6 +144,16 @@ nhi_confcheck_conf(const struct nhi_conf *c, struct nhi_findings *f)
 
 		file_usable("identity_map", c->identity_map, &map, f);
 	}
+	if (c->approver_keys != NULL) {
+		const struct nhi_file_rules keys = {
+			.max = NHI_SIGNERS_MAX, .owner = c->check_perms ? NHI_OWNER_ROOT : NHI_OWNER_ANY,
+		};
+
+		file_usable("approver_keys", c->approver_keys, &keys, f);
+	}
+	if (c->signatures == NHI_SIGNATURES_REQUIRED && access(NHI_SSH_KEYGEN, X_OK) < 0)
+		nhi_finding_add(f, NHI_SEV_ERROR, "signatures", "%s cannot be run (install "
+				"openssh-client): every vendor login would be refused", NHI_SSH_KEYGEN);
 	if (c->vendor_groups.n == 0 && c->vendor_users.n == 0)
 		nhi_finding_add(f, NHI_SEV_WARNING, "vendor_groups", "neither vendor_groups nor "
 				"vendor_users is set: nobody is a vendor, the module changes nothing");

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * spawn.h.  The child: its stdin and fds 3 and 4 are pipes already holding
- * their whole input (F_SETPIPE_SZ makes room), stdout and stderr pipes the
+ * their whole input (F_SETPIPE_SZ makes room), its output pipes the
  * parent drains; every other fd closed, every signal at its default and
  * unblocked, a clean environment, and (drop_root) the uid and gid of
- * nobody.  The parent polls until both outputs end or the deadline passes,
- * then reaps, killing first if it must.  No signal handler is installed, no
- * disposition changed, and the child never returns into the host's code
- * (_exit after a failed exec).
+ * nobody, and an alarm(2) at the deadline that ends it (the alarm survives
+ * exec) even if the parent could not.  The parent polls until both outputs
+ * end or the deadline passes, then reaps, killing first if it must,
+ * through a pidfd: it can only ever signal its own child, never a process
+ * that reused the pid (and the module links no kill(2)).  No signal
+ * handler is installed, no disposition changed, and the child never
+ * returns into the host's code (_exit after a failed exec).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -105,7 +108,8 @@ child_fd(int fd, int target)
 }
 
 static void __attribute__((noreturn))
-child(const struct nhi_spawn *s, int in, const int fds[NHI_SPAWN_FDS], int out, int err)
+child(const struct nhi_spawn *s, int in, const int fds[NHI_SPAWN_FDS], int out, int err,
+      unsigned alarm_s)
 {
 	sigset_t all;
 	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -133,6 +137,7 @@ child(const struct nhi_spawn *s, int in, const int fds[NHI_SPAWN_FDS], int out, 
 			(void)signal(sig, SIG_DFL);
 	sigemptyset(&all);
 	(void)sigprocmask(SIG_SETMASK, &all, NULL);
+	(void)alarm(alarm_s);
 	if (s->drop_root && geteuid() == 0 &&
 	    (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
 	     setresuid(NOBODY, NOBODY, NOBODY) < 0))
@@ -190,9 +195,10 @@ collect(struct nhi_spawn *s, int out, int err, int64_t deadline)
 	return 0;
 }
 
-/* Reaps pid by the deadline, killing it when it is not done by then. */
+/* Reaps pid by the deadline, killing it (through pidfd, when there is
+ * one; else its alarm ends it) when it is not done by then. */
 static int
-reap(pid_t pid, int64_t deadline, bool kill_now, int *status)
+reap(pid_t pid, int pidfd, int64_t deadline, bool kill_now, int *status)
 {
 	pid_t r;
 
@@ -206,7 +212,8 @@ reap(pid_t pid, int64_t deadline, bool kill_now, int *status)
 			break;
 		(void)nanosleep(&(struct timespec){ 0, 2 * 1000 * 1000 }, NULL);
 	}
-	(void)kill(pid, SIGKILL);
+	if (pidfd >= 0)
+		(void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0U);
 	while ((r = waitpid(pid, status, 0)) < 0 && errno == EINTR)
 		;
 	return r == pid ? -ETIMEDOUT : -errno;
@@ -218,6 +225,8 @@ nhi_spawn_run(struct nhi_spawn *s, int *status)
 	int in[2] = { -1, -1 }, fds[NHI_SPAWN_FDS][2], out[2] = { -1, -1 },
 	    err[2] = { -1, -1 }, rfd[NHI_SPAWN_FDS], r = 0;
 	int64_t deadline = mono_ms() + (s->timeout_ms > 0 ? s->timeout_ms : 1);
+	unsigned alarm_s = (unsigned)((s->timeout_ms > 0 ? s->timeout_ms : 1) + 999) / 1000 + 1;
+	int pidfd;
 	pid_t pid;
 
 	*status = -1;
@@ -254,7 +263,8 @@ nhi_spawn_run(struct nhi_spawn *s, int *status)
 		goto out;
 	}
 	if (pid == 0)
-		child(s, in[0], rfd, out[1], err[1]);
+		child(s, in[0], rfd, out[1], err[1], alarm_s);
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0U);
 	close(out[1]);
 	close(err[1]);
 	out[1] = err[1] = -1;
@@ -263,11 +273,13 @@ nhi_spawn_run(struct nhi_spawn *s, int *status)
 		close_pair(fds[i]);
 	r = collect(s, out[0], err[0], deadline);
 	{
-		int rr = reap(pid, deadline, r == -ETIMEDOUT, status);
+		int rr = reap(pid, pidfd, deadline, r == -ETIMEDOUT, status);
 
 		if (r == 0)
 			r = rr;
 	}
+	if (pidfd >= 0)
+		close(pidfd);
 out:
 	close_pair(in);
 	close_pair(out);

@@ -28,7 +28,7 @@ struct nhi_spawn {
 	size_t fdlen[NHI_SPAWN_FDS];
 	bool drop_root;                 /* run as nobody when called as root */
 	int timeout_ms;
-	char *out;                      /* stdout, NUL-terminated, cut to fit */
+	char *out;                      /* its output, NUL-terminated, cut to fit */
 	size_t outsz;
 	char *err;                      /* stderr, likewise */
 	size_t errsz;

@@ -126,6 +126,17 @@ check goodexpr
 assert_no_match 'field' "$OUT" "a valid expression and a quoted state: no finding about them"
 note "a valid expression and a quoted state: no finding"
 
+# signed approvals: the keys file must be root's and safe; required needs it
+printf 'alice namespaces="nhiacct-ticket" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJAxT73MXqNHpL0scxftWMPVKXwXjYjSnifRGQb8LRZb\n' \
+	>"$T/approver_keys"
+chmod 0666 "$T/approver_keys"
+conf looseKeys "approver_keys = $T/approver_keys" 'signatures = required'
+expect looseKeys 2 '^error: approver_keys: .*writable by group or others' "a world-writable approver_keys"
+chmod 0644 "$T/approver_keys"
+expect looseKeys 0 'host' "approver_keys root's and 0644"
+conf nokeys 'signatures = required'
+expect nokeys 2 'signatures = required needs approver_keys' "signatures = required without approver_keys"
+
 # ---- the PAM stacks --------------------------------------------------------------
 cp "$T/pam.d/cron" "$T/cron.saved"
 grep -v pam_nhiacct "$T/cron.saved" >"$T/pam.d/cron"

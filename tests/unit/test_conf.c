@@ -168,7 +168,7 @@ test_field_key_names(void **state)
 	static const char *const keys[NHI_FIELD_MAX] = {
 		"field_id", "field_state", "field_requester", "field_approver",
 		"field_hosts", "field_accounts", "field_not_before", "field_not_after",
-		"field_purpose",
+		"field_purpose", "field_signatures",
 	};
 
 	(void)state;
