@@ -22,6 +22,8 @@
 #          jq field expressions) against the answers of tests/examples, and
 #          bench/diy_check_servicenow.sh (curl twice + jq) doing the same two
 #          requests; in one process (2c) and a fresh process each (2d)
+#   1c     a ticket signed by one approver (signatures = required: one run of
+#          ssh-keygen -Y verify per decision) beside the same ticket unsigned
 #   3      a whole `ssh -o BatchMode=yes vendor1@127.0.0.1 true` against a
 #          test sshd (tests/lib/sshd.sh), with and without pam_nhiacct in the
 #          account stack
@@ -85,10 +87,10 @@ SSHD_LIB=$TOP/tests/lib/sshd.sh
 
 if [ -n "${BENCH_QUICK:-}" ]; then
 	R1=3 N1=500 N1_DIY=10 R2=3 N2=50 N2_DIY=5 N2_FRESH=5 N2_FRESH_DIY=3 SSH_N=6 MEM_N=10000
-	N2C=5 N2C_DIY=3
+	N2C=5 N2C_DIY=3 N1S=10
 else
 	R1=15 N1=2000 N1_DIY=40 R2=11 N2=150 N2_DIY=15 N2_FRESH=15 N2_FRESH_DIY=8 SSH_N=40 MEM_N=100000
-	N2C=20 N2C_DIY=8
+	N2C=20 N2C_DIY=8 N1S=60
 fi
 MEM_MARK=1000
 
@@ -388,6 +390,58 @@ row1() {
 	variant_detail diy "pam_exec.so + bench/diy_check.sh"
 	detail "" "Where the +$(fmt_us "$(med "$R/over.1")") over pam_permit goes (medians of per-round differences): loading and unloading libjansson $(fmt_us "$(med "$R/bd.jansson")"); loading and unloading pam_nhiacct.so, reading the configuration and the group lookup $(fmt_us "$(med "$R/bd.load")") (non-vendor with libjansson resident, over pam_permit); the decision itself with its journal record $(fmt_us "$(med "$R/bd.decide")")."
 	detail "" "journald: $(awk -v c="$((${c1%.*} - ${c0%.*}))" -v n="$((seq1 - seq0))" 'BEGIN { if (n > 0) printf "%d records stored, %.1f µs of journald CPU per record", n, c / n; else print "no records counted" }')." ""
+}
+
+
+# ---- row 1c: a signed ticket ------------------------------------------------------
+
+row1c() {
+	local r ok=1 R=$T/r K=$T/keys
+	mkdir -m 0700 "$K" || return
+	if ! ssh-keygen -q -t ed25519 -N '' -f "$K/alice" 2>/dev/null; then
+		row 1c "A signed ticket" "—" "—" "—" "a few ms" "—" "pending: ssh-keygen not installed"
+		return
+	fi
+	printf 'alice namespaces="nhiacct-ticket" %s\n' "$(cut -d' ' -f1,2 "$K/alice.pub")" \
+		>"$T/allowed_signers"
+	chmod 0644 "$T/allowed_signers"
+	{ cat "$T/nhiacct.conf"; echo "approver_keys = $T/allowed_signers"; echo "signatures = required"; } \
+		>"$T/signed.conf"
+	chmod 0644 "$T/signed.conf"
+	printf '%s\n' "account required $MOD conf=$T/signed.conf" \
+		"account required pam_permit.so" >"$T/services/nhiacct_signed"
+	jq '.id = "BENCH-S1" | .signatures = []' "$T/tickets/BENCH-1.json" >"$T/tickets/BENCH-S1.json"
+	chmod 0644 "$T/tickets/BENCH-S1.json"
+	"$BUILD/nhiacct" --conf "$T/signed.conf" ticket approve BENCH-S1 --key "$K/alice" --as alice \
+		>/dev/null 2>"$R/check.err" || ok=''
+	pamloop -n 1 -t BENCH-S1 nhiacct_signed vendor1 >/dev/null 2>>"$R/check.err" || ok=''
+	pamloop -n 1 -x -t BENCH-1 nhiacct_signed vendor1 >/dev/null 2>>"$R/check.err" || ok=''
+	if [ -z "$ok" ]; then
+		row 1c "A signed ticket" "—" "—" "—" "a few ms" "failed" "$(tail -n1 "$R/check.err")"
+		FAILED=1
+		return
+	fi
+	say "row 1c: a signed ticket ($R1 rounds: unsigned, signed)"
+	for ((r = 1; r <= R1; r++)); do
+		measure unsigned_1c -n "$N1S" -t BENCH-S1 nhiacct vendor1 || ok=''
+		measure signed_1c -n "$N1S" -t BENCH-S1 nhiacct_signed vendor1 || ok=''
+	done
+	if [ -z "$ok" ]; then
+		row 1c "A signed ticket" "—" "—" "—" "a few ms" "failed" "a batch failed (see stderr)"
+		FAILED=1
+		return
+	fi
+	pairop "$R/signed_1c.p50" "$R/unsigned_1c.p50" "a - b" "$R/over.1c"
+	row 1c "A ticket signed by its approver (signatures = required, ed25519, one ssh-keygen -Y verify as nobody per approver) beside the same ticket with signatures = no, file backend" \
+		"signatures = no: $(fmt_us "$(med "$R/unsigned_1c.p50")")" \
+		"$(fmt_us "$(med "$R/signed_1c.p50")") per decision (median)" \
+		"+$(fmt_us "$(med "$R/over.1c")") ($(fmt_range "$R/over.1c" fmt_us))" \
+		"≤ 20 ms per approver" "$(yesno cmp "$(med "$R/over.1c")" "<=" 20000)" \
+		"the cost is the verifier's process: fork, exec of ssh-keygen, its own start-up, the verification; paid once per approver per decision (and by the watch's recheck)"
+	detail "### Row 1c: variants (per-decision time; $R1 rounds)" "" \
+		"| variant | median | min–max over rounds | mean | decisions |" "|---|---:|---:|---:|---:|"
+	variant_detail unsigned_1c "pam_nhiacct.so, signatures = no"
+	variant_detail signed_1c "pam_nhiacct.so, signatures = required, one ed25519 signature"
 }
 
 # ---- row 2: the HTTP backend ------------------------------------------------
@@ -856,7 +910,7 @@ say "$header"
 
 ROWS_WANTED=" ${BENCH_ROWS:-1 2 3 4 5 6} "
 want() { [[ $ROWS_WANTED == *" $1 "* ]]; }
-want 1 && row1
+want 1 && { row1; row1c; }
 want 2 && { row2; row2c; }
 want 3 && row3
 want 5 && row5
