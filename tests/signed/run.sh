@@ -202,6 +202,49 @@ assert_eq withdrawn "$(jq -r .state "$T/tickets/CHG-2030.json")" "withdrawn stat
 check signed not_approved CHG-2030
 ok "ticket withdraw: refused (not_approved) from then on"
 
+# ---- backend = http: signatures read from the ticket system ------------------------
+# A Jira-like issue whose approvers pasted their signatures as comments,
+# read with a field_signatures expression; the module needs no network for
+# the check itself (the same ssh-keygen, the same allowed_signers).
+if command -v python3 >/dev/null && command -v openssl >/dev/null; then
+	mkdir -m 0755 "$T/srv" "$T/certs"
+	"$NHI_TOP/tests/lib/mkcerts.sh" "$T/certs" >/dev/null || fail "mkcerts"
+	jira() { # ID FROM-TICKET [JQ-EXTRA]
+		jq --arg id "$1" '{key: $id, fields: {status: {name: "Approved"},
+			reporter: {name: .requester}, approvers: [.approver[]? // .approver | {name: .}],
+			hosts: .scope.hosts, accounts: .scope.accounts, from: .window.not_before,
+			until: .window.not_after, summary: .purpose,
+			comment: {comments: [.signatures[] | {author: {name: .approver},
+				body: ("Approved.\n" + .signature)}]}}} '"${3:-}" \
+			"$T/tickets/$2.json" > "$T/srv/$1.json"
+	}
+	jira JIRA-1 CHG-2001            # signed for CHG-2001, served as JIRA-1: bad
+	pamenv_run "$N" --conf "$T/signed.conf" ticket new --id JIRA-2 --user vendor1 \
+		--host jump1.example.com --from "-10min" --for 1h --requester acme-jdoe \
+		--purpose "via jira" >/dev/null || fail "ticket new JIRA-2"
+	approve JIRA-2 alice alice
+	jira JIRA-2 JIRA-2
+	jira JIRA-3 JIRA-2 '| .key = "JIRA-3"'
+	python3 "$NHI_TOP/tests/lib/https_server.py" --tickets "$T/srv" --port-file "$T/port" \
+		--cert "$T/certs/server.crt" --key "$T/certs/server.key" --lifetime 120 &
+	srv=$!
+	for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.05; done
+	pamenv_conf "$T/http.conf" "approver_keys = $T/allowed_signers" "signatures = required" \
+		"backend = http" "url = https://127.0.0.1:$(cat "$T/port")/tickets/{id}" \
+		"ca_file = $T/certs/ca.crt" "approved_states = Approved" "field_id = /key" \
+		"field_state = /fields/status/name" "field_requester = /fields/reporter/name" \
+		"field_approver = [.fields.approvers[].name]" "field_hosts = /fields/hosts" \
+		"field_accounts = /fields/accounts" "field_not_before = /fields/from" \
+		"field_not_after = /fields/until" "field_purpose = /fields/summary" \
+		'field_signatures = [.fields.comment.comments[] | {approver: .author.name, signature: (.body | capture("(?<s>-----BEGIN SSH SIGNATURE-----[^-]*-----END SSH SIGNATURE-----)").s + "\n")}]'
+	check http granted JIRA-2
+	assert_match "signed: +alice with $fp_alice" "$OUT" "http: the key"
+	check http bad_signature JIRA-3
+	check http bad_signature JIRA-1
+	kill "$srv" 2>/dev/null
+	ok "backend = http: signatures pasted into comments, read by an expression: granted; another issue's: bad_signature"
+fi
+
 # ---- the module under valgrind: the ssh-keygen child, no leak ------------------------
 if command -v valgrind >/dev/null; then
 	for id in CHG-2001 CHG-2031 CHG-2041; do
