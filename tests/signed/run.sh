@@ -101,7 +101,7 @@ ok "approve by two approvers (ed25519, ecdsa); list; verify"
 check signed granted CHG-2001
 fp_alice=$(ssh-keygen -lf "$K/alice.pub" | cut -d' ' -f2)
 fp_carol=$(ssh-keygen -lf "$K/carol.pub" | cut -d' ' -f2)
-assert_match "signed: +alice with $fp_alice" "$OUT" "check shows alice's key"
+printf '%s\n' "$OUT" | grep -qF "alice with $fp_alice" || fail "check does not show alice's key: $OUT"
 login signed granted CHG-2001
 jwait NHIACCT_EVENT=grant NHIACCT_TICKET=CHG-2001 NHIACCT_APPROVER_KEY="$fp_alice" >/dev/null ||
 	fail "the grant record lacks alice's key"
@@ -238,7 +238,7 @@ if command -v python3 >/dev/null && command -v openssl >/dev/null; then
 		"field_not_after = /fields/until" "field_purpose = /fields/summary" \
 		'field_signatures = [.fields.comment.comments[] | {approver: .author.name, signature: (.body | capture("(?<s>-----BEGIN SSH SIGNATURE-----[^-]*-----END SSH SIGNATURE-----)").s + "\n")}]'
 	check http granted JIRA-2
-	assert_match "signed: +alice with $fp_alice" "$OUT" "http: the key"
+	printf '%s\n' "$OUT" | grep -qF "alice with $fp_alice" || fail "http: no key shown: $OUT"
 	check http bad_signature JIRA-3
 	check http bad_signature JIRA-1
 	kill "$srv" 2>/dev/null
