@@ -26,6 +26,15 @@ struct nhi_cmd_ctx {
  * a hint to --help, on stderr.  Returns NHI_EXIT_USAGE. */
 int nhi_cmd_usage_error(const char *cmd, const char *what);
 
+/*
+ * Who ran the command, for records that name a person (revoke's operator,
+ * review's reviewer): "name(uid)" into who, the name alone into name (may
+ * be NULL).  The invoking user, or the user sudo ran it for
+ * (SUDO_USER/SUDO_UID, believed only when we are root through sudo);
+ * "?(uid)" for a name that cannot be had or shown.
+ */
+void nhi_cmd_invoker(char *who, size_t whosz, char *name, size_t namesz);
+
 /* Loads the configuration for a subcommand; prints the error on stderr. */
 int nhi_cmd_load_conf(const struct nhi_cmd_ctx *ctx, struct nhi_conf *c);
 

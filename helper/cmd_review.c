@@ -21,6 +21,7 @@
 #include "timeutil.h"
 #include "audit.h"
 #include "ticket.h"
+#include "text.h"
 
 #define FILES_MAX      1024     /* --file arguments */
 #define USER_MAX       256      /* --user length (LOGIN_NAME_MAX) */
@@ -48,8 +49,17 @@ review_usage(FILE *f)
 		"  -D, --directory DIR  read the journal files in DIR (e.g. collected by\n"
 		"                   systemd-journal-remote) instead of the system journal\n"
 		"  --file FILE      read FILE (repeatable) instead of the system journal\n"
+		"  --unreviewed     only sessions nobody has attested (exit 1 when any)\n"
+		"  --older-than SPAN  with --unreviewed: only those ended SPAN ago or more\n"
 		"\n"
-		"Exit status: 0 rows printed (also none), 2 usage error or unreadable journal.\n");
+		"       nhiacct review --attest SESSION [--note TEXT]\n"
+		"\n"
+		"Writes a reviewed record: the invoker (root, or the sudo user) attests\n"
+		"that the session was reviewed.  A vendor may not attest their own session.\n"
+		"\n"
+		"Exit status: 0 rows printed (also none; --attest: recorded), 1 --unreviewed\n"
+		"found sessions (--attest: no such session), 2 usage error, unreadable\n"
+		"journal, or a refused attestation.\n");
 	return f == stdout ? NHI_EXIT_OK : NHI_EXIT_USAGE;
 }
 
@@ -59,12 +69,15 @@ struct review_opts {
 	size_t n_files;
 	int64_t since, until;                   /* usec or NHI_USEC_UNKNOWN */
 	bool json, utc;
+	const char *attest, *note;              /* --attest SESSION [--note] */
+	bool unreviewed;
+	int64_t older_than;                     /* seconds; --older-than */
 };
 
 /* The fields of one record, copied out of the journal with bounds. */
 enum { F_MESSAGE_ID, F_UID, F_CAP_EFFECTIVE, F_IDENTIFIER, F_USER, F_SERVICE, F_RHOST,
        F_HOST, F_HOSTNAME, F_TICKET, F_APPROVER, F_REQUESTER, F_PURPOSE, F_REASON,
-       F_SESSION, F_DURATION, F_MAX };
+       F_SESSION, F_DURATION, F_REVIEWER, F_NOTE, F_MAX };
 
 static const char *const field_names[F_MAX] = {
 	[F_MESSAGE_ID] = "MESSAGE_ID", [F_UID] = "_UID", [F_CAP_EFFECTIVE] = "_CAP_EFFECTIVE",
@@ -74,7 +87,8 @@ static const char *const field_names[F_MAX] = {
 	[F_TICKET] = "NHIACCT_TICKET", [F_APPROVER] = "NHIACCT_APPROVER",
 	[F_REQUESTER] = "NHIACCT_REQUESTER", [F_PURPOSE] = "NHIACCT_PURPOSE",
 	[F_REASON] = "NHIACCT_REASON", [F_SESSION] = "NHIACCT_SESSION",
-	[F_DURATION] = "NHIACCT_DURATION",
+	[F_DURATION] = "NHIACCT_DURATION", [F_REVIEWER] = "NHIACCT_REVIEWER",
+	[F_NOTE] = "NHIACCT_NOTE",
 };
 
 struct record {
@@ -249,6 +263,8 @@ to_entry(sd_journal *j, const struct record *rec, struct nhi_review_entry *e)
 	e->reason = get(rec, F_REASON);
 	e->session = get(rec, F_SESSION);
 	e->duration = parse_duration_field(get(rec, F_DURATION));
+	e->reviewer = get(rec, F_REVIEWER);
+	e->note = get(rec, F_NOTE);
 	return 0;
 }
 
@@ -416,10 +432,14 @@ parse_opts(int argc, char **argv, struct review_opts *o)
 		{ "utc", no_argument, NULL, 'z' },
 		{ "directory", required_argument, NULL, 'D' },
 		{ "file", required_argument, NULL, 'f' },
+		{ "attest", required_argument, NULL, 'A' },
+		{ "note", required_argument, NULL, 'N' },
+		{ "unreviewed", no_argument, NULL, 'R' },
+		{ "older-than", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *since = NULL, *until = NULL;
+	const char *since = NULL, *until = NULL, *older = NULL;
 	struct timespec ts;
 	int64_t now;
 	int ch, r;
@@ -443,9 +463,33 @@ parse_opts(int argc, char **argv, struct review_opts *o)
 			}
 			o->files[o->n_files++] = optarg;
 			break;
+		case 'A': o->attest = optarg; break;
+		case 'N': o->note = optarg; break;
+		case 'R': o->unreviewed = true; break;
+		case 'O': older = optarg; break;
 		case 'h': return 1;
 		default: return -EINVAL;
 		}
+	}
+	if (o->attest && !nhi_str_in_set(o->attest, 1, 64, NHI_CS_ALNUM "._-")) {
+		fprintf(stderr, "nhiacct review: --attest: not a session id\n");
+		return -EINVAL;
+	}
+	if (o->note && (strlen(o->note) > 1024 || strpbrk(o->note, "\n\r\t\x1b\x7f") != NULL)) {
+		fprintf(stderr, "nhiacct review: --note: one line of at most 1024 bytes\n");
+		return -EINVAL;
+	}
+	if (o->note && !o->attest) {
+		fprintf(stderr, "nhiacct review: --note goes with --attest\n");
+		return -EINVAL;
+	}
+	if (older && (!o->unreviewed || nhi_parse_duration(older, &o->older_than) < 0)) {
+		fprintf(stderr, "nhiacct review: --older-than: a time span, with --unreviewed\n");
+		return -EINVAL;
+	}
+	if (o->attest && (o->unreviewed || o->json)) {
+		fprintf(stderr, "nhiacct review: --attest goes alone\n");
+		return -EINVAL;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "nhiacct review: unexpected argument '%s'\n", argv[optind]);
@@ -481,6 +525,87 @@ parse_opts(int argc, char **argv, struct review_opts *o)
 	return 0;
 }
 
+/*
+ * --attest: the session's own records (trusted ones, through the index),
+ * then a reviewed record naming the invoker, unless the invoker is the
+ * session's vendor.  Only root's records count (trusted()), so only root
+ * (or sudo, whose user the record names) can attest.
+ */
+static int
+attest(const struct review_opts *o)
+{
+	struct nhi_review_filter f = { .since_usec = NHI_USEC_UNKNOWN,
+				       .until_usec = NHI_USEC_UNKNOWN };
+	struct nhi_review_session *s;
+	struct nhi_review rv;
+	struct nhi_review_entry e;
+	struct nhi_record rec;
+	struct record *buf = NULL;
+	sd_journal *j = NULL;
+	char who[96], name[80];
+	int r, rc = NHI_EXIT_USAGE;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "nhiacct review --attest: needs root (sudo): only root's records "
+			"count as evidence\n");
+		return NHI_EXIT_USAGE;
+	}
+	nhi_cmd_invoker(who, sizeof(who), name, sizeof(name));
+	if (nhi_review_init(&rv, &f) < 0 || (buf = malloc(sizeof(*buf))) == NULL) {
+		fprintf(stderr, "nhiacct review: out of memory\n");
+		goto out;
+	}
+	if (open_journal(o, &j) < 0)
+		goto out;
+	r = set_matches(j, NULL, NULL, o->attest);
+	if (r >= 0)
+		r = sd_journal_seek_head(j);
+	while (r >= 0 && (r = sd_journal_next(j)) > 0) {
+		if ((r = read_record(j, buf)) >= 0 && (r = to_entry(j, buf, &e)) >= 0)
+			r = nhi_review_add(&rv, &e);
+		else if (r == -ENOENT)
+			r = 0;
+	}
+	if (r < 0) {
+		fprintf(stderr, "nhiacct review: reading the journal: %s\n", strerror(-r));
+		goto out;
+	}
+	nhi_review_finish(&rv);
+	s = rv.n_sessions == 1 && rv.sessions[0].has_open ? &rv.sessions[0] : NULL;
+	if (s == NULL) {
+		fprintf(stderr, "nhiacct review --attest: no session %s in the journal\n", o->attest);
+		rc = NHI_EXIT_NO;
+		goto out;
+	}
+	if (name[0] == '\0' || (s->user != NULL && strcmp(name, s->user) == 0)) {
+		fprintf(stderr, "nhiacct review --attest: %s may not attest %s session %s\n", who,
+			name[0] ? "their own" : "(unknown invoker)", o->attest);
+		goto out;
+	}
+	nhi_record_init(&rec, NHI_EV_REVIEWED);
+	rec.identifier = NHI_CMD_IDENTIFIER;
+	rec.user = s->user;
+	rec.host = s->host;
+	rec.ticket_id = s->ticket;
+	rec.session = o->attest;
+	rec.reviewer = who;
+	rec.note = o->note;
+	if ((r = nhi_audit(&rec)) < 0) {
+		fprintf(stderr, "nhiacct review --attest: the record could not be written: %s\n",
+			strerror(-r));
+		goto out;
+	}
+	printf("session %s of %s (ticket %s) reviewed by %s\n", o->attest,
+	       s->user ? s->user : "?", s->ticket ? s->ticket : "-", who);
+	rc = NHI_EXIT_OK;
+out:
+	if (j)
+		sd_journal_close(j);
+	free(buf);
+	nhi_review_free(&rv);
+	return rc;
+}
+
 int
 cmd_review(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 {
@@ -490,12 +615,15 @@ cmd_review(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 	struct record *rec = NULL;
 	sd_journal *j = NULL;
 	int r, rc = NHI_EXIT_USAGE;
+	size_t unreviewed = 0;
 	bool filtered;
 
 	(void)ctx;      /* review reads the journal only, no configuration */
 	r = parse_opts(argc, argv, &o);
 	if (r != 0)
 		return r > 0 ? review_usage(stdout) : nhi_cmd_usage_error(argv[0], NULL);
+	if (o.attest)
+		return attest(&o);
 	f = (struct nhi_review_filter){ .user = o.user, .ticket = o.ticket,
 					.since_usec = o.since, .until_usec = o.until };
 	if (nhi_review_init(&rv, &f) < 0) {
@@ -521,13 +649,20 @@ cmd_review(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	nhi_review_finish(&rv);
+	if (o.unreviewed) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		unreviewed = nhi_review_keep_unreviewed(&rv, (int64_t)ts.tv_sec * 1000000 +
+							ts.tv_nsec / 1000 - o.older_than * 1000000);
+	}
 	r = o.json ? review_print_json(&rv, stdout)
 		   : review_print_table(&rv, stdout, o.utc);
 	if (r < 0) {
 		fprintf(stderr, "nhiacct review: writing the output: %s\n", strerror(-r));
 		goto out;
 	}
-	rc = NHI_EXIT_OK;
+	rc = unreviewed > 0 ? NHI_EXIT_NO : NHI_EXIT_OK;
 out:
 	if (j)
 		sd_journal_close(j);

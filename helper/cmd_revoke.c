@@ -33,37 +33,14 @@ revoke_usage(FILE *f)
 	return f == stdout ? NHI_EXIT_OK : NHI_EXIT_USAGE;
 }
 
-/* A user name as it may appear in a record: no blanks, no controls. */
-static bool
-name_ok(const char *s)
-{
-	return nhi_str_in_set(s, 1, 64, NHI_CS_ALNUM "._-@$");
-}
-
 /* "NHIACCT_OPERATOR=name(uid)" into buf. */
 static void
 operator_field(char *buf, size_t bufsz)
 {
-	const char *su = getenv("SUDO_USER"), *suid = getenv("SUDO_UID");
-	struct passwd pw, *res = NULL;
-	char pwbuf[4096], *end = NULL;
-	uid_t uid = getuid();
-	unsigned long v;
+	char who[96];
 
-	/* sudo's variables only count when we are root through sudo */
-	if (uid == 0 && su != NULL && suid != NULL && name_ok(su)) {
-		errno = 0;
-		v = strtoul(suid, &end, 10);
-		if (errno == 0 && end != suid && *end == '\0' && v < UINT32_MAX) {
-			snprintf(buf, bufsz, "NHIACCT_OPERATOR=%s(%lu)", su, v);
-			return;
-		}
-	}
-	if (getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &res) == 0 && res != NULL &&
-	    name_ok(pw.pw_name))
-		snprintf(buf, bufsz, "NHIACCT_OPERATOR=%s(%u)", pw.pw_name, (unsigned)uid);
-	else
-		snprintf(buf, bufsz, "NHIACCT_OPERATOR=?(%u)", (unsigned)uid);
+	nhi_cmd_invoker(who, sizeof(who), NULL, 0);
+	snprintf(buf, bufsz, "NHIACCT_OPERATOR=%s", who);
 }
 
 /* Revokes the sessions of l with that id or ticket; says so for each.

@@ -33,6 +33,7 @@ static const struct {
 	[NHI_EV_CLOSE] = { "close", "7cd6de60d89642c1b3b6126e875e42a4", 6 },
 	[NHI_EV_REVOKE] = { "revoke", "d09631a45caa44358619e0e0f5b07be6", 5 },
 	[NHI_EV_WARN] = { "warn", "e529a43b2f3e4c599cf1e759e8180cff", 5 },
+	[NHI_EV_REVIEWED] = { "reviewed", "03df589f01e849a1847c7c8401bd82b8", 6 },
 };
 
 const char *
@@ -115,6 +116,11 @@ compose(const struct nhi_record *rec, const char *id, char *buf, size_t bufsz)
 			 rec->reason ? rec->reason : "?",
 			 rec->duration > 0 ? rec->duration : 0, id ? tk + 1 : "no ticket");
 		break;
+	case NHI_EV_REVIEWED:
+		snprintf(buf, bufsz, "Session %s of %s%s reviewed by %s",
+			 rec->session ? rec->session : "?", user, tk,
+			 nhi_escape(rhost, sizeof(rhost), rec->reviewer ? rec->reviewer : "?"));
+		break;
 	case NHI_EV_WARN:
 	default:
 		snprintf(buf, bufsz, "Session %s of %s warned: window of%s ends %s",
@@ -188,6 +194,7 @@ nhi_audit(const struct nhi_record *rec)
 		add(&f, "NHIACCT_DURATION", dur);
 	}
 	add(&f, "NHIACCT_NOTE", rec->note);
+	add(&f, "NHIACCT_REVIEWER", rec->reviewer);
 	if (rec->detail != NULL && rec->detail[0] != '\0')
 		add(&f, "NHIACCT_DETAIL", nhi_escape(detail, sizeof(detail), rec->detail));
 	if (rec->has_processes) {

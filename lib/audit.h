@@ -12,7 +12,7 @@
 
 enum nhi_event {
 	NHI_EV_GRANT = 0, NHI_EV_DENY, NHI_EV_OPEN, NHI_EV_CLOSE, NHI_EV_REVOKE,
-	NHI_EV_WARN, NHI_EV_MAX
+	NHI_EV_WARN, NHI_EV_REVIEWED, NHI_EV_MAX
 };
 const char *nhi_event_name(enum nhi_event e);
 const char *nhi_event_message_id(enum nhi_event e);
@@ -30,6 +30,7 @@ struct nhi_record {
 	int priority;                   /* < 0: the event's default */
 	const char *message;            /* NULL: composed from the fields */
 	const char *note;               /* NHIACCT_NOTE or NULL */
+	const char *reviewer;           /* NHIACCT_REVIEWER ("name(uid)") or NULL */
 	const char *detail;             /* NHIACCT_DETAIL (escaped when written) or NULL */
 	bool has_processes;             /* NHIACCT_PROCESSES, when set */
 	uint64_t processes;

@@ -94,6 +94,8 @@ session_free(struct nhi_review_session *s)
 	free(s->requester);
 	free(s->purpose);
 	free(s->reason);
+	free(s->reviewer);
+	free(s->review_note);
 }
 
 static void
@@ -249,6 +251,7 @@ find_session(struct nhi_review *rv, const char *id, bool create,
 	s->opened_usec = s->first_usec = s->ended_usec = NHI_USEC_UNKNOWN;
 	s->close_usec = s->revoke_usec = NHI_USEC_UNKNOWN;
 	s->close_duration = s->revoke_duration = s->duration = -1;
+	s->reviewed_usec = NHI_USEC_UNKNOWN;
 	rv->n_sessions++;
 	rv->slots[slot_of(rv, id)] = rv->n_sessions;
 	*out = s;
@@ -288,6 +291,18 @@ session_merge(struct nhi_review_session *s, const struct nhi_review_entry *e)
 			free(s->reason);
 			s->reason = NULL;
 			r = dup_opt(&s->reason, e->reason);
+		}
+		break;
+	case NHI_EV_REVIEWED:
+		/* the latest attestation counts */
+		if (s->reviewed_usec == NHI_USEC_UNKNOWN || e->usec >= s->reviewed_usec) {
+			s->reviewed_usec = e->usec;
+			free(s->reviewer);
+			free(s->review_note);
+			s->reviewer = s->review_note = NULL;
+			r = dup_opt(&s->reviewer, e->reviewer ? e->reviewer : "?");
+			if (r == 0)
+				r = dup_opt(&s->review_note, e->note);
 		}
 		break;
 	default:
@@ -352,7 +367,7 @@ joins_session(const struct nhi_review_entry *e)
 {
 	return e->event == NHI_EV_OPEN || e->event == NHI_EV_CLOSE ||
 	       e->event == NHI_EV_REVOKE || e->event == NHI_EV_WARN ||
-	       e->event == NHI_EV_GRANT;
+	       e->event == NHI_EV_GRANT || e->event == NHI_EV_REVIEWED;
 }
 
 int
@@ -391,6 +406,40 @@ nhi_review_complete(struct nhi_review *rv, const struct nhi_review_entry *e)
 	if (r < 0 || !s)
 		return r;
 	return session_merge(s, e);
+}
+
+bool
+nhi_review_session_unreviewed(const struct nhi_review_session *s, int64_t before_usec)
+{
+	int64_t t = s->ended_usec != NHI_USEC_UNKNOWN ? s->ended_usec : s->opened_usec;
+
+	if (s->reviewer != NULL)
+		return false;
+	if (t == NHI_USEC_UNKNOWN)
+		t = s->first_usec;
+	return before_usec == NHI_USEC_UNKNOWN || t <= before_usec;
+}
+
+size_t
+nhi_review_keep_unreviewed(struct nhi_review *rv, int64_t before_usec)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < rv->n_sessions; i++) {
+		if (nhi_review_session_unreviewed(&rv->sessions[i], before_usec))
+			rv->sessions[k++] = rv->sessions[i];
+		else
+			session_free(&rv->sessions[i]);
+	}
+	rv->n_sessions = k;
+	for (size_t i = 0; i < rv->n_denials; i++)
+		denial_free(&rv->denials[i]);
+	rv->n_denials = 0;
+	/* the index points at rows that moved: no lookup after this */
+	free(rv->slots);
+	rv->slots = NULL;
+	rv->n_slots = 0;
+	return k;
 }
 
 bool

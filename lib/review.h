@@ -43,6 +43,7 @@ struct nhi_review_entry {
 	const char *ticket, *approver, *requester, *purpose;
 	const char *reason, *session;
 	int64_t duration;               /* NHIACCT_DURATION; < 0 when absent */
+	const char *reviewer, *note;    /* a reviewed record's */
 };
 
 /* What the reviewer asked for.  Strings borrowed for the call to init. */
@@ -69,6 +70,10 @@ struct nhi_review_session {
 	int64_t ended_usec;
 	int64_t duration;               /* seconds; < 0 unknown */
 	enum nhi_review_end end;
+	/* The latest reviewed record (nhiacct review --attest): who, when,
+	 * what they wrote; NULL / NHI_USEC_UNKNOWN when nobody has. */
+	char *reviewer, *review_note;
+	int64_t reviewed_usec;
 };
 
 struct nhi_review_denial {
@@ -114,6 +119,14 @@ int nhi_review_complete(struct nhi_review *rv, const struct nhi_review_entry *e)
 
 /* Does the row still lack its open record or its end? */
 bool nhi_review_session_incomplete(const struct nhi_review_session *s);
+
+/* Sessions nobody has reviewed (nhiacct review --unreviewed): is s one,
+ * ended (or, still open, opened) at or before before_usec? */
+bool nhi_review_session_unreviewed(const struct nhi_review_session *s, int64_t before_usec);
+
+/* After finish: keeps only the sessions nhi_review_session_unreviewed
+ * finds (and no denials).  Returns how many are left. */
+size_t nhi_review_keep_unreviewed(struct nhi_review *rv, int64_t before_usec);
 
 /* Derives durations and sorts rows by time.  Call once, before output. */
 void nhi_review_finish(struct nhi_review *rv);

@@ -20,7 +20,7 @@ journalctl --update-catalog || fail "journalctl --update-catalog refused the cat
 
 n=0
 while read -r event id; do
-	printf 'MESSAGE_ID=%s\nMESSAGE=catalog test %s\nNHIACCT_EVENT=%s\nNHIACCT_USER=vendor1\nNHIACCT_TICKET=CHG-1042\nNHIACCT_APPROVER=alice\nNHIACCT_REASON=expired\nNHIACCT_SESSION=0123abcd\n' \
+	printf 'MESSAGE_ID=%s\nMESSAGE=catalog test %s\nNHIACCT_EVENT=%s\nNHIACCT_USER=vendor1\nNHIACCT_TICKET=CHG-1042\nNHIACCT_APPROVER=alice\nNHIACCT_REASON=expired\nNHIACCT_SESSION=0123abcd\nNHIACCT_REVIEWER=carol(1001)\n' \
 		"$id" "$event" "$event" | logger --journald || fail "logger --journald"
 	out=""
 	for _ in $(seq 50); do
@@ -40,7 +40,8 @@ open 5e20c685e20346ffb60a8e6d1894b6eb
 close 7cd6de60d89642c1b3b6126e875e42a4
 revoke d09631a45caa44358619e0e0f5b07be6
 warn e529a43b2f3e4c599cf1e759e8180cff
+reviewed 03df589f01e849a1847c7c8401bd82b8
 IDS
-assert_eq 6 "$n" "events explained"
-note "journalctl -x explains all six events"
+assert_eq 7 "$n" "events explained"
+note "journalctl -x explains all seven events"
 echo "catalog: 2 passed, 0 failed"

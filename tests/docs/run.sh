@@ -9,7 +9,7 @@
 #     conf/nhiacct.conf, and every key used in conf/ is a real key;
 #   - conf/nhiacct.conf is valid as shipped (comments, or known keys only);
 #   - every reason code is documented in pam_nhiacct(8);
-#   - the catalog has exactly the six MESSAGE_IDs and journalctl accepts it;
+#   - the catalog has exactly the seven MESSAGE_IDs and journalctl accepts it;
 #   - the example tickets and sample documents are JSON, and the ServiceNow
 #     and Jira field maps pick the documented values out of their samples;
 #   - the systemd unit passes `systemd-analyze verify`.
@@ -41,10 +41,11 @@ rm -f "${TMPDIR:-/tmp}/nhi-conf-keys.$$"
 REASONS="no_ticket bad_ticket_id not_found backend_error malformed not_approved
 no_approver self_approved approver_not_allowed account_out_of_scope
 host_out_of_scope no_time_limit not_yet_valid expired window_too_long
-insufficient_approvals audit_unavailable config_error"
+insufficient_approvals unsigned bad_signature audit_unavailable config_error"
 MSGIDS="6e8d6eb89f0e40bfa07113b94a74d544 8310785ed9034f82afd31332e5fcd088
 5e20c685e20346ffb60a8e6d1894b6eb 7cd6de60d89642c1b3b6126e875e42a4
-d09631a45caa44358619e0e0f5b07be6 e529a43b2f3e4c599cf1e759e8180cff"
+d09631a45caa44358619e0e0f5b07be6 e529a43b2f3e4c599cf1e759e8180cff
+03df589f01e849a1847c7c8401bd82b8"
 
 failed=0
 # a finding: the suite goes on and fails at the end (fail, from common.sh
@@ -199,7 +200,7 @@ if [ ! -f "$catalog" ]; then
 else
 	want=$(printf '%s\n' $MSGIDS | sort)
 	have=$(sed -n 's/^-- \([0-9a-f]\{32\}\)$/\1/p' "$catalog" | sort)
-	[ "$have" = "$want" ] && pass "catalog has exactly the six MESSAGE_IDs" ||
+	[ "$have" = "$want" ] && pass "catalog has exactly the seven MESSAGE_IDs" ||
 		finding "catalog MESSAGE_IDs: have [$(echo $have)] want [$(echo $want)]"
 
 	root="$tmp/root"
@@ -211,7 +212,7 @@ else
 	else
 		listed=$(journalctl --root="$root" --list-catalog 2>&1 |
 			awk '{print $1}' | sort)
-		[ "$listed" = "$want" ] && pass "journalctl --list-catalog lists the six ids" ||
+		[ "$listed" = "$want" ] && pass "journalctl --list-catalog lists the seven ids" ||
 			finding "journalctl --list-catalog: [$(echo $listed)]"
 	fi
 fi

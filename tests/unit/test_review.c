@@ -551,7 +551,8 @@ static void test_json_session(void **state)
 		"\"ticket\":\"CHG-1\",\"approver\":\"alice\",\"requester\":\"acme\","
 		"\"purpose\":\"line1\\nline2\",\"opened\":\"2026-11-22T09:00:00Z\","
 		"\"ended\":\"2026-11-22T10:00:00Z\",\"end\":\"revoked-withdrawn\","
-		"\"reason\":\"withdrawn\",\"duration\":3599}");
+		"\"reason\":\"withdrawn\",\"duration\":3599,\"reviewed_by\":null,"
+		"\"reviewed_at\":null,\"review_note\":null}");
 	free(s);
 	s = json_text(review_session_json(&rv->sessions[0]));
 	assert_string_equal(s,
@@ -559,7 +560,8 @@ static void test_json_session(void **state)
 		"\"host\":\"jump1\",\"rhost\":\"192.0.2.7\",\"service\":\"sshd\","
 		"\"ticket\":\"CHG-2\",\"approver\":null,\"requester\":null,"
 		"\"purpose\":null,\"opened\":\"2026-11-22T00:00:00Z\","
-		"\"ended\":null,\"end\":\"open\",\"reason\":null,\"duration\":null}");
+		"\"ended\":null,\"end\":\"open\",\"reason\":null,\"duration\":null,"
+		"\"reviewed_by\":null,\"reviewed_at\":null,\"review_note\":null}");
 	free(s);
 	drop(rv);
 }
@@ -650,9 +652,9 @@ static void test_print_table(void **state)
 	out = capture(rv, false);
 	assert_string_equal(out,
 		"Sessions:\n"
-		"OPENED                   ENDED                    DURATION  END     USER     HOST   RHOST      TICKET  APPROVER\n"
-		"2026-11-22 00:00:00 UTC  2026-11-22 01:02:05 UTC  1h 2m     closed  vendor1  jump1  192.0.2.7  CHG-1   al\\x1b[31mice\n"
-		"2026-11-22 00:01:00 UTC  -                        -         open    v2       jump1  192.0.2.7  CHG-22  -\n"
+		"OPENED                   ENDED                    DURATION  END     USER     HOST   RHOST      TICKET  APPROVER       REVIEWED BY\n"
+		"2026-11-22 00:00:00 UTC  2026-11-22 01:02:05 UTC  1h 2m     closed  vendor1  jump1  192.0.2.7  CHG-1   al\\x1b[31mice  -\n"
+		"2026-11-22 00:01:00 UTC  -                        -         open    v2       jump1  192.0.2.7  CHG-22  -              -\n"
 		"\n"
 		"Denials:\n"
 		"TIME                     USER     HOST   RHOST      SERVICE  TICKET  REASON\n"
