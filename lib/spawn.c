@@ -118,6 +118,9 @@ child(const struct nhi_spawn *s, int in, const int fds[NHI_SPAWN_FDS], int out, 
 	 * one cannot overwrite another */
 	int src[5] = { in, out, err, fds[0], fds[1] };
 
+	/* without /dev/null an fd not given would stay the host's */
+	if (devnull < 0)
+		_exit(126);
 	for (int i = 0; i < 5; i++) {
 		if (src[i] < 0)
 			src[i] = devnull;
