@@ -89,7 +89,7 @@ assert_eq "commands checked against CHG-1" "$(printf '%s\n' "$OUT" | jq -r 'sele
 assert_match '^20' "$(printf '%s\n' "$OUT" | jq -r 'select(.session == "5e55a0000000000000000000000000a1") | .reviewed_at')" "--json reviewed_at"
 assert_eq null "$(printf '%s\n' "$OUT" | jq -r 'select(.session == "5e55a0000000000000000000000000a2") | .reviewed_by')" "the forged review is ignored"
 run "$N" review
-assert_match 'REVIEWED BY' "$OUT" "table column"
+assert_match 'REVIEWER' "$OUT" "table column"
 assert_match 'carol\(1001\)' "$OUT" "table shows carol"
 ok "a reviewed record forged by nobody is ignored; the table and --json show who reviewed and when"
 

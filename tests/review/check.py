@@ -30,14 +30,15 @@ T2 = dict(ticket="CHG-2002", approver="bob\x1b[2J", requester="globex-ann",
           purpose="Rotate keys\nsecond line")
 V1 = dict(user="vendor1", rhost="192.0.2.10", service="sshd")
 V2 = dict(user="vendor2", rhost="198.51.100.20", service="sshd")
+R0 = dict(reviewed_by=None, reviewed_at=None, review_note=None)  # nobody attested
 
 SESSIONS = {
-    "S-A1": dict(**V1, **T1, end="closed", reason=None, duration=5),
-    "S-A2": dict(**V1, **T1, end="revoked-expired", reason="expired", duration=3600),
-    "S-B1": dict(**V2, **T2, end="revoked-withdrawn", reason="withdrawn", duration=120),
-    "S-B2": dict(**V2, **T2, end="open", reason=None, duration=None),
-    "S-B3": dict(**V1, **T2, end="closed", reason=None, duration=30),
-    "S-C1": dict(**V2, **T1, end="revoked-manual", reason="manual", duration=10),
+    "S-A1": dict(**R0, **V1, **T1, end="closed", reason=None, duration=5),
+    "S-A2": dict(**R0, **V1, **T1, end="revoked-expired", reason="expired", duration=3600),
+    "S-B1": dict(**R0, **V2, **T2, end="revoked-withdrawn", reason="withdrawn", duration=120),
+    "S-B2": dict(**R0, **V2, **T2, end="open", reason=None, duration=None),
+    "S-B3": dict(**R0, **V1, **T2, end="closed", reason=None, duration=30),
+    "S-C1": dict(**R0, **V2, **T1, end="revoked-manual", reason="manual", duration=10),
 }
 ORDER = ["S-A1", "S-A2", "S-B1", "S-B2", "S-B3", "S-C1"]
 DENIALS = [
@@ -47,7 +48,7 @@ DENIALS = [
 ]
 SESSION_KEYS = ["type", "session", "user", "host", "rhost", "service", "ticket",
                 "approver", "requester", "purpose", "opened", "ended", "end",
-                "reason", "duration"]
+                "reason", "duration", "reviewed_by", "reviewed_at", "review_note"]
 DENIAL_KEYS = ["type", "time", "user", "host", "rhost", "service", "ticket", "reason"]
 
 passed = failed = 0
@@ -169,7 +170,7 @@ if s_head is not None and d_head is not None:
     head = lines[s_head]
     rows = lines[s_head + 1:s_head + 1 + len(ORDER)]
     cols = ["OPENED", "ENDED", "DURATION", "END", "USER", "HOST", "RHOST", "TICKET",
-            "APPROVER"]
+            "APPROVER", "REVIEWER"]
     found = {m.group(): m.start() for m in re.finditer(r"\S+", head)}
     starts = [found.get(c, -1) for c in cols]
     check(list(found) == cols, "table: header", head)

@@ -652,7 +652,7 @@ static void test_print_table(void **state)
 	out = capture(rv, false);
 	assert_string_equal(out,
 		"Sessions:\n"
-		"OPENED                   ENDED                    DURATION  END     USER     HOST   RHOST      TICKET  APPROVER       REVIEWED BY\n"
+		"OPENED                   ENDED                    DURATION  END     USER     HOST   RHOST      TICKET  APPROVER       REVIEWER\n"
 		"2026-11-22 00:00:00 UTC  2026-11-22 01:02:05 UTC  1h 2m     closed  vendor1  jump1  192.0.2.7  CHG-1   al\\x1b[31mice  -\n"
 		"2026-11-22 00:01:00 UTC  -                        -         open    v2       jump1  192.0.2.7  CHG-22  -              -\n"
 		"\n"
