@@ -4,7 +4,8 @@
 #   journalctl NHIACCT_TICKET=T -o json | jq -s -c -f bench/review_join.jq
 # Joins the records of each session by NHIACCT_SESSION into one row with the
 # keys of `nhiacct review --json` (the open record is the authority on the
-# ticket's details, a revoke outranks the close that follows it), then one
+# ticket's details, a revoke outranks the close that follows it, the latest
+# reviewed record names the reviewer), then one
 # row per denial.  Only root's records (_UID 0) count.
 def t: .__REALTIME_TIMESTAMP | tonumber / 1000000 | floor | todate;
 def first_of($ev): map(select(.NHIACCT_EVENT == $ev)) | first;
@@ -14,6 +15,7 @@ map(select(._UID == "0")) as $all
    | map(select(.NHIACCT_SESSION != null and .NHIACCT_EVENT != "deny"))
    | group_by(.NHIACCT_SESSION)
    | map(first_of("open") as $o | first_of("revoke") as $rv | first_of("close") as $c
+         | (map(select(.NHIACCT_EVENT == "reviewed")) | last) as $rw
          | ($rv // $c) as $e | ($o // .[0]) as $a
          | {type: "session", session: $a.NHIACCT_SESSION, user: $a.NHIACCT_USER,
             host: $a._HOSTNAME, rhost: $a.NHIACCT_RHOST, service: $a.NHIACCT_SERVICE,
@@ -25,7 +27,10 @@ map(select(._UID == "0")) as $all
                   elif $c then "closed" else "open" end),
             reason: $rv.NHIACCT_REASON,
             duration: (if $e.NHIACCT_DURATION then $e.NHIACCT_DURATION | tonumber
-                       else null end)})
+                       else null end),
+            reviewed_by: $rw.NHIACCT_REVIEWER,
+            reviewed_at: (if $rw then $rw | t else null end),
+            review_note: $rw.NHIACCT_NOTE})
    | sort_by(.opened))[],
   ($all
    | map(select(.NHIACCT_EVENT == "deny"))
