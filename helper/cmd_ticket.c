@@ -296,6 +296,27 @@ own_name(char *buf, size_t bufsz)
 	return buf;
 }
 
+/* Where this host has approver_keys: does it take the signature just made?
+ * A wrong key, or a key listed for someone else, is said at once rather
+ * than found at the vendor's login. */
+static void
+check_own_signature(const struct nhi_conf *c, const char *as, const char *msg, size_t len,
+		    const char *sig)
+{
+	char *signers = NULL, why[512], fp[128], esc[600];
+	size_t slen;
+
+	if (c->approver_keys == NULL || nhi_signers_read(c, &signers, &slen, why, sizeof(why)) < 0)
+		return;
+	if (nhi_signature_verify(signers, slen, as, msg, len, sig, now_usec() / 1000000, fp,
+				 sizeof(fp), why, sizeof(why)) == 0)
+		printf("ticket: the signature verifies against approver_keys (key %s)\n", fp);
+	else
+		fprintf(stderr, "%s approve: warning: approver_keys of this host does not take "
+			"this signature for %s: %s\n", CMD, nhi_escape(esc, sizeof(esc), as), why);
+	free(signers);
+}
+
 static int
 ticket_approve(const struct nhi_conf *c, int argc, char **argv)
 {
@@ -345,6 +366,8 @@ ticket_approve(const struct nhi_conf *c, int argc, char **argv)
 	}
 	if ((rc = write_ticket(c, argv[optind], doc)) == 0)
 		printf("ticket %s: approved and signed by %s\n", t.id, as);
+	if (rc == 0)
+		check_own_signature(c, as, msg, len, sig);
 out:
 	free(msg);
 	free(sig);

@@ -164,7 +164,11 @@ check signed granted CHG-2030
 ok "an rsa-sha2-512 key (3072 bits)"
 fresh CHG-2031; approve CHG-2031 alice alice; approve CHG-2031 carol alice   # carol's key as alice
 check signed bad_signature CHG-2031
-fresh CHG-2032; approve CHG-2032 mallory alice                               # listed for mallory only
+fresh CHG-2032
+out=$(pamenv_run "$N" --conf "$T/signed.conf" ticket approve CHG-2032 --key "$K/mallory" --as alice 2>&1) ||
+	fail "approve CHG-2032: $out"
+assert_match "warning: approver_keys of this host does not take this signature for alice" "$out" \
+	"approve warns at once about a key listed for someone else"
 check signed bad_signature CHG-2032
 assert_match 'approver alice' "$OUT" "the refusal names the approver"
 ok "a key listed for another principal: bad_signature"
