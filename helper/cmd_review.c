@@ -440,7 +440,6 @@ parse_opts(int argc, char **argv, struct review_opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *since = NULL, *until = NULL, *older = NULL;
-	struct timespec ts;
 	int64_t now;
 	int ch, r;
 
@@ -508,8 +507,7 @@ parse_opts(int argc, char **argv, struct review_opts *o)
 		fprintf(stderr, "nhiacct review: invalid user name\n");
 		return -EINVAL;
 	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	now = nhi_now_usec();
 	if (since && (r = nhi_parse_when(since, now, o->utc, &o->since)) < 0) {
 		fprintf(stderr, "nhiacct review: --since: cannot read '%s' as a time\n", since);
 		return r;
@@ -649,13 +647,9 @@ cmd_review(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	nhi_review_finish(&rv);
-	if (o.unreviewed) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		unreviewed = nhi_review_keep_unreviewed(&rv, (int64_t)ts.tv_sec * 1000000 +
-							ts.tv_nsec / 1000 - o.older_than * 1000000);
-	}
+	if (o.unreviewed)
+		unreviewed = nhi_review_keep_unreviewed(&rv, nhi_now_usec() -
+							o.older_than * 1000000);
 	r = o.json ? review_print_json(&rv, stdout)
 		   : review_print_table(&rv, stdout, o.utc);
 	if (r < 0) {

@@ -148,15 +148,6 @@ map_ticket(const struct nhi_conf *c, json_t *doc, struct nhi_ticket *t)
 	return 0;
 }
 
-static int64_t
-now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* TIME as Unix seconds. */
 static int
 parse_time(const char *s, int64_t *out)
@@ -165,26 +156,10 @@ parse_time(const char *s, int64_t *out)
 
 	if (nhi_parse_time(s, out) == 0)
 		return 0;
-	if (nhi_parse_when(s, now_usec(), false, &usec) < 0)
+	if (nhi_parse_when(s, nhi_now_usec(), false, &usec) < 0)
 		return -EINVAL;
 	*out = usec / 1000000;
 	return 0;
-}
-
-static int
-split_list(struct nhi_strv *sv, const char *s)
-{
-	char *copy = strdup(s);
-	int r;
-
-	if (copy == NULL)
-		return -ENOMEM;
-	for (char *p = copy; *p; p++)
-		if (*p == ',')
-			*p = ' ';
-	r = nhi_strv_split(sv, copy);
-	free(copy);
-	return r;
 }
 
 /* ---- new ----------------------------------------------------------------------- */
@@ -212,8 +187,8 @@ ticket_new(const struct nhi_conf *c, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'i': spec.id = optarg; break;
-		case 'u': if (split_list(&spec.accounts, optarg) < 0) goto usage; break;
-		case 'H': if (split_list(&spec.hosts, optarg) < 0) goto usage; break;
+		case 'u': if (nhi_strv_split_list(&spec.accounts, optarg) < 0) goto usage; break;
+		case 'H': if (nhi_strv_split_list(&spec.hosts, optarg) < 0) goto usage; break;
 		case 'f': from = optarg; break;
 		case 't': until = optarg; break;
 		case 'F': span = optarg; break;
@@ -228,7 +203,7 @@ ticket_new(const struct nhi_conf *c, int argc, char **argv)
 		rc = nhi_cmd_usage_error(CMD " new", "--id and one of --until and --for are needed");
 		goto out;
 	}
-	spec.not_before = now_usec() / 1000000;
+	spec.not_before = nhi_now_usec() / 1000000;
 	if (from != NULL && parse_time(from, &spec.not_before) < 0) {
 		rc = nhi_cmd_usage_error(CMD " new", "--from: not a time");
 		goto out;
@@ -308,7 +283,7 @@ check_own_signature(const struct nhi_conf *c, const char *as, const char *msg, s
 
 	if (c->approver_keys == NULL || nhi_signers_read(c, &signers, &slen, why, sizeof(why)) < 0)
 		return;
-	if (nhi_signature_verify(signers, slen, as, msg, len, sig, now_usec() / 1000000, fp,
+	if (nhi_signature_verify(signers, slen, as, msg, len, sig, nhi_now_usec() / 1000000, fp,
 				 sizeof(fp), why, sizeof(why)) == 0)
 		printf("ticket: the signature verifies against approver_keys (key %s)\n", fp);
 	else
@@ -445,7 +420,7 @@ ticket_list(const struct nhi_conf *c, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct lister l = { .c = c, .now = now_usec() / 1000000 };
+	struct lister l = { .c = c, .now = nhi_now_usec() / 1000000 };
 	char err[512] = "";
 	int opt, r;
 
@@ -537,7 +512,7 @@ ticket_withdraw(const struct nhi_conf *c, int argc, char **argv)
 		return nhi_cmd_usage_error(CMD " withdraw", "one ticket ID of ticket_dir");
 	if ((rc = read_ticket(c, argv[optind], &doc)) != 0)
 		return rc;
-	if (nhi_ticket_doc_withdraw(doc, reason, now_usec() / 1000000) < 0)
+	if (nhi_ticket_doc_withdraw(doc, reason, nhi_now_usec() / 1000000) < 0)
 		rc = NHI_EXIT_USAGE;
 	else if ((rc = write_ticket(c, argv[optind], doc)) == 0)
 		printf("ticket %s: withdrawn; nhiacct watch ends its live sessions now\n",
@@ -557,7 +532,7 @@ ticket_verify(const struct nhi_conf *c, int argc, char **argv)
 	char *signers = NULL, fp[128], why[512], esc[600];
 	size_t len = 0, good = 0;
 	json_t *doc = NULL;
-	int64_t now = now_usec() / 1000000;
+	int64_t now = nhi_now_usec() / 1000000;
 	int rc;
 
 	if (argc == 2 && strcmp(argv[1], "--help") == 0)

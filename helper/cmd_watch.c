@@ -27,6 +27,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "cmd.h"
+#include "timeutil.h"
 #include "proc.h"
 #include "watch.h"
 #include "conf.h"
@@ -87,15 +88,6 @@ drain_events(int fd, int tickets_wd)
 		}
 	}
 	return tickets;
-}
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* The descriptors the loop waits on, and its watchdog state. */
@@ -173,7 +165,7 @@ loop_timeout(struct loop *l, const struct nhi_watch *w)
 
 	if (l->wd_ms <= 0)
 		return (int)timeout;
-	t = mono_ms();
+	t = nhi_mono_ms();
 	if (t - l->last_wd >= l->wd_ms) {
 		sd_notify(0, "WATCHDOG=1");
 		l->last_wd = t;

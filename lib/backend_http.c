@@ -47,6 +47,7 @@
 #include "fileio.h"
 #include "json.h"
 #include "text.h"
+#include "timeutil.h"
 
 #ifndef NHI_VERSION
 #define NHI_VERSION "0.1"
@@ -72,28 +73,6 @@ struct body {
 	size_t max;
 	bool over;
 };
-
-static void seterr(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/*
- * One-line diagnostic into err (may be NULL), escaped (nhi_escape), since
- * parts of it (a jansson message quoting the body, a curl message) come
- * from the network and end up in a log.
- */
-static void
-seterr(char *err, size_t errsz, const char *fmt, ...)
-{
-	char raw[1024];
-	va_list ap;
-
-	if (err == NULL || errsz == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(raw, sizeof(raw), fmt, ap);
-	va_end(ap);
-	nhi_escape(err, errsz, raw);
-}
 
 /* ---- libcurl global state ---------------------------------------------- */
 
@@ -137,7 +116,7 @@ static int
 http_init(char *err, size_t errsz)
 {
 	if (pthread_once(&global_once, global_init) != 0 || global_rc != CURLE_OK) {
-		seterr(err, errsz, "libcurl initialisation failed: %s",
+		nhi_escapef(err, errsz, "libcurl initialisation failed: %s",
 		       curl_easy_strerror(global_rc));
 		return -EIO;
 	}
@@ -145,15 +124,6 @@ http_init(char *err, size_t errsz)
 }
 
 /* ---- small helpers ------------------------------------------------------- */
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 sleep_ms(long ms)
@@ -218,13 +188,13 @@ expand_url(CURL *h, const char *tmpl, const char *const names[],
 	}
 	for (i = 0; i < n; i++) {
 		if (strlen(values[i]) > URL_MAX) {
-			seterr(err, errsz, "{%s} longer than %d bytes", names[i],
+			nhi_escapef(err, errsz, "{%s} longer than %d bytes", names[i],
 			       URL_MAX);
 			r = -E2BIG;
 			goto out;
 		}
 		if ((esc[i] = curl_easy_escape(h, values[i], 0)) == NULL) {
-			seterr(err, errsz, "cannot escape {%s} for the URL", names[i]);
+			nhi_escapef(err, errsz, "cannot escape {%s} for the URL", names[i]);
 			r = -ENOMEM;
 			goto out;
 		}
@@ -248,7 +218,7 @@ expand_url(CURL *h, const char *tmpl, const char *const names[],
 			elen = 1;
 		}
 		if (elen > URL_MAX - len) {
-			seterr(err, errsz, "URL longer than %d bytes", URL_MAX);
+			nhi_escapef(err, errsz, "URL longer than %d bytes", URL_MAX);
 			r = -E2BIG;
 			goto out;
 		}
@@ -299,11 +269,11 @@ read_token(const struct nhi_conf *c, char *tok, size_t toksz, char *err,
 		return -EINVAL;
 	snprintf(label, sizeof(label), "token_file %s", c->token_file);
 	if ((fd = nhi_file_open(AT_FDCWD, c->token_file, &rules, msg, sizeof(msg))) < 0) {
-		seterr(err, errsz, "%s (config)", msg);
+		nhi_escapef(err, errsz, "%s (config)", msg);
 		return -EPERM;
 	}
 	if ((r = nhi_fd_read(fd, tok, TOKEN_MAX, &len)) < 0) {
-		seterr(err, errsz, "%s: %s (config)", label,
+		nhi_escapef(err, errsz, "%s: %s (config)", label,
 		       r == -EFBIG ? "larger than the bound" : strerror(-r));
 		r = -EPERM;
 		goto out;
@@ -314,9 +284,9 @@ read_token(const struct nhi_conf *c, char *tok, size_t toksz, char *err,
 		start++;
 	r = -EPERM;
 	if (start == len)
-		seterr(err, errsz, "%s: empty (config)", label);
+		nhi_escapef(err, errsz, "%s: empty (config)", label);
 	else if (!nhi_text_visible(tok + start, len - start, true))
-		seterr(err, errsz, "%s: the token contains blanks or non-printable "
+		nhi_escapef(err, errsz, "%s: the token contains blanks or non-printable "
 		       "characters (config)", label);
 	else
 		r = 0;
@@ -422,7 +392,7 @@ slist_wipe(struct curl_slist *l)
 struct decision {
 	const struct nhi_conf *c;
 	struct nhi_fieldmap *map;
-	int64_t deadline;               /* now_ms() by which all is done */
+	int64_t deadline;               /* nhi_mono_ms() by which all is done */
 	size_t bytes_left;
 };
 
@@ -461,13 +431,13 @@ request_check(struct request *rq, const char *tmpl, char *err, size_t errsz)
 	const struct nhi_conf *c = rq->c;
 
 	if (tmpl == NULL || *tmpl == '\0' || !is_http_url(tmpl)) {
-		seterr(err, errsz, "url, lookup_url and approvals_url must start with "
+		nhi_escapef(err, errsz, "url, lookup_url and approvals_url must start with "
 		       "https:// or http:// (config)");
 		return -EPERM;
 	}
-	rq->budget = rq->d->deadline - now_ms();
+	rq->budget = rq->d->deadline - nhi_mono_ms();
 	if (rq->budget < 1 || rq->d->bytes_left == 0) {
-		seterr(err, errsz, "the decision's %s (%llds, every request of it together) "
+		nhi_escapef(err, errsz, "the decision's %s (%llds, every request of it together) "
 		       "is spent", rq->budget < 1 ? "timeout" : "answer bound",
 		       (long long)c->timeout);
 		return rq->budget < 1 ? -ETIMEDOUT : -EFBIG;
@@ -505,7 +475,7 @@ opt_result(struct request *rq, CURLcode cr, const char *name, char *err, size_t 
 {
 	if (cr == CURLE_OK)
 		return 0;
-	seterr(err, errsz, "GET %s: %s: %s", rq->lurl[0] != '\0' ? rq->lurl : "(url)",
+	nhi_escapef(err, errsz, "GET %s: %s: %s", rq->lurl[0] != '\0' ? rq->lurl : "(url)",
 	       name, curl_easy_strerror(cr));
 	return cr == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EINVAL;
 }
@@ -582,11 +552,11 @@ request_options(struct request *rq, char *err, size_t errsz)
 static int
 request_perform(struct request *rq, CURLcode *cr, char *err, size_t errsz)
 {
-	int64_t start = now_ms(), left;
+	int64_t start = nhi_mono_ms(), left;
 	int r;
 
 	for (int attempt = 0;; attempt++) {
-		left = rq->budget - (now_ms() - start);
+		left = rq->budget - (nhi_mono_ms() - start);
 		if (left < 1)
 			left = 1;
 		rq->b.len = 0;
@@ -599,7 +569,7 @@ request_perform(struct request *rq, CURLcode *cr, char *err, size_t errsz)
 		*cr = curl_easy_perform(rq->h);
 		if (*cr != CURLE_COULDNT_CONNECT || attempt > 0)
 			return 0;
-		left = rq->budget - (now_ms() - start);
+		left = rq->budget - (nhi_mono_ms() - start);
 		if (left < RETRY_PAUSE_MS + RETRY_MIN_MS)
 			return 0;
 		sleep_ms(RETRY_PAUSE_MS);
@@ -614,33 +584,33 @@ request_answer(struct request *rq, CURLcode cr, json_t **doc, char *err, size_t 
 	long status = 0;
 
 	if (cr != CURLE_OK && (rq->b.over || cr == CURLE_FILESIZE_EXCEEDED)) {
-		seterr(err, errsz, "GET %s: answer larger than %zu bytes", rq->lurl, rq->b.max);
+		nhi_escapef(err, errsz, "GET %s: answer larger than %zu bytes", rq->lurl, rq->b.max);
 		return -EFBIG;
 	}
 	if (cr != CURLE_OK) {
-		seterr(err, errsz, "GET %s: %s (curl %d)", rq->lurl,
+		nhi_escapef(err, errsz, "GET %s: %s (curl %d)", rq->lurl,
 		       rq->cerr[0] != '\0' ? rq->cerr : curl_easy_strerror(cr), (int)cr);
 		return curl_errno(cr);
 	}
 	if (curl_easy_getinfo(rq->h, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK) {
-		seterr(err, errsz, "GET %s: no HTTP status", rq->lurl);
+		nhi_escapef(err, errsz, "GET %s: no HTTP status", rq->lurl);
 		return -EIO;
 	}
 	if (status == 404) {
-		seterr(err, errsz, "GET %s: HTTP 404", rq->lurl);
+		nhi_escapef(err, errsz, "GET %s: HTTP 404", rq->lurl);
 		return -ENOENT;
 	}
 	if (status != 200) {
-		seterr(err, errsz, "GET %s: HTTP %ld%s", rq->lurl, status,
+		nhi_escapef(err, errsz, "GET %s: HTTP %ld%s", rq->lurl, status,
 		       status >= 300 && status < 400 ? " (redirects are not followed)" : "");
 		return -EREMOTEIO;
 	}
 	if (rq->b.buf == NULL || rq->b.len == 0) {
-		seterr(err, errsz, "GET %s: empty answer, not JSON", rq->lurl);
+		nhi_escapef(err, errsz, "GET %s: empty answer, not JSON", rq->lurl);
 		return -EBADMSG;
 	}
 	if (nhi_json_parse(rq->b.buf, rq->b.len, doc, msg, sizeof(msg)) < 0) {
-		seterr(err, errsz, "GET %s: %s", rq->lurl, msg);
+		nhi_escapef(err, errsz, "GET %s: %s", rq->lurl, msg);
 		return -EBADMSG;
 	}
 	return 0;
@@ -666,7 +636,7 @@ http_get_json(struct decision *d, const char *tmpl,
 	    (r = request_headers(&rq, err, errsz)) != 0)
 		goto out;
 	if ((rq.h = curl_easy_init()) == NULL) {
-		seterr(err, errsz, "curl_easy_init failed");
+		nhi_escapef(err, errsz, "curl_easy_init failed");
 		r = -ENOMEM;
 		goto out;
 	}
@@ -693,10 +663,10 @@ decision_init(struct decision *d, const struct nhi_conf *c, char *err, size_t er
 	d->c = c;
 	/* libcurl reads a timeout of 0 as "no limit". */
 	if (c->timeout <= 0) {
-		seterr(err, errsz, "timeout must be at least 1s (config)");
+		nhi_escapef(err, errsz, "timeout must be at least 1s (config)");
 		return -EPERM;
 	}
-	d->deadline = now_ms() + (c->timeout > TIMEOUT_MAX ? TIMEOUT_MAX : c->timeout) * 1000;
+	d->deadline = nhi_mono_ms() + (c->timeout > TIMEOUT_MAX ? TIMEOUT_MAX : c->timeout) * 1000;
 	d->bytes_left = NHI_LOOKUP_MAX;
 	return nhi_fieldmap_new(c, &d->map, err, errsz);
 }
@@ -762,7 +732,7 @@ fetch_approvals(struct decision *d, json_t *ticket, const char *fallback_id, jso
 			v = nhi_json_pointer(ticket, names[n]);
 		}
 		if (url_value(v, vals[n], sizeof(vals[n])) < 0) {
-			seterr(err, errsz, "approvals_url {%s}: the ticket has no string or "
+			nhi_escapef(err, errsz, "approvals_url {%s}: the ticket has no string or "
 			       "number there%s%s", names[n], msg[0] ? ": " : "", msg);
 			r = -EBADMSG;
 			goto out;
@@ -774,7 +744,7 @@ fetch_approvals(struct decision *d, json_t *ticket, const char *fallback_id, jso
 	r = http_get_json(d, tmpl, np, vp, n, NHI_LOOKUP_MAX, out, err, errsz);
 	if (r == -ENOENT) {
 		/* the ticket was found; its approvals were not */
-		seterr(err, errsz, "approvals_url: HTTP 404");
+		nhi_escapef(err, errsz, "approvals_url: HTTP 404");
 		r = -EBADMSG;
 	}
 out:
@@ -814,7 +784,7 @@ answer_list(const struct nhi_conf *c, json_t *j, json_t **list, char *err, size_
 	if ((*list = nhi_json_pointer(j, c->lookup_list)) == NULL)
 		return 0;
 	if (!json_is_array(*list)) {
-		seterr(err, errsz, "the answer holds no array at lookup_list %s", c->lookup_list);
+		nhi_escapef(err, errsz, "the answer holds no array at lookup_list %s", c->lookup_list);
 		return -EBADMSG;
 	}
 	return 0;
@@ -836,18 +806,18 @@ fetch_ticket(const struct nhi_conf *c, json_t *j, const char *id, json_t **ticke
 		return r;
 	if (list != NULL) {
 		if (json_array_size(list) == 0) {
-			seterr(err, errsz, "ticket %s: the answer lists no ticket", id);
+			nhi_escapef(err, errsz, "ticket %s: the answer lists no ticket", id);
 			return -ENOENT;
 		}
 		if (json_array_size(list) > 1) {
-			seterr(err, errsz, "ticket %s: the answer lists %zu tickets for one id",
+			nhi_escapef(err, errsz, "ticket %s: the answer lists %zu tickets for one id",
 			       id, json_array_size(list));
 			return -EBADMSG;
 		}
 		*ticket = json_array_get(list, 0);
 	}
 	if (!json_is_object(*ticket)) {
-		seterr(err, errsz, "ticket %s: the answer is not a JSON object", id);
+		nhi_escapef(err, errsz, "ticket %s: the answer is not a JSON object", id);
 		return -EBADMSG;
 	}
 	return 0;
@@ -871,7 +841,7 @@ http_fetch(const struct nhi_conf *c, const char *id, json_t **doc, char *err,
 	if (c == NULL || id == NULL)
 		return -EINVAL;
 	if (c->url == NULL || strstr(c->url, "{id}") == NULL) {
-		seterr(err, errsz, "url must be set and contain {id} (config)");
+		nhi_escapef(err, errsz, "url must be set and contain {id} (config)");
 		return -EPERM;
 	}
 	if ((r = decision_init(&d, c, err, errsz)) < 0)
@@ -914,11 +884,11 @@ one_candidate(struct candidates *cs, json_t *ticket)
 	r = to_native(cs->d, ticket, NULL, &native, msg, sizeof(msg));
 	if (r == -EBADMSG) {
 		if (cs->err != NULL && cs->errsz > 0 && cs->err[0] == '\0')
-			seterr(cs->err, cs->errsz, "a candidate was skipped: %s", msg);
+			nhi_escapef(cs->err, cs->errsz, "a candidate was skipped: %s", msg);
 		return 0;
 	}
 	if (r < 0) {
-		seterr(cs->err, cs->errsz, "%s", msg);
+		nhi_escapef(cs->err, cs->errsz, "%s", msg);
 		return r;
 	}
 	r = cs->each(native, cs->ud);
@@ -939,7 +909,7 @@ answer_candidates(struct candidates *cs, json_t *j)
 	if ((r = answer_list(c, j, &list, cs->err, cs->errsz)) < 0)
 		return r;
 	if (c->lookup_list != NULL && list == NULL) {
-		seterr(cs->err, cs->errsz, "lookup: the answer has nothing at lookup_list %s",
+		nhi_escapef(cs->err, cs->errsz, "lookup: the answer has nothing at lookup_list %s",
 		       c->lookup_list);
 		return -EBADMSG;
 	}
@@ -948,18 +918,18 @@ answer_candidates(struct candidates *cs, json_t *j)
 	if (json_is_object(j))
 		return one_candidate(cs, j);
 	if (!json_is_array(j)) {
-		seterr(cs->err, cs->errsz, "lookup: the answer is neither a ticket object "
+		nhi_escapef(cs->err, cs->errsz, "lookup: the answer is neither a ticket object "
 		       "nor an array of them");
 		return -EBADMSG;
 	}
 	if (json_array_size(j) > NHI_CANDIDATES_MAX) {
-		seterr(cs->err, cs->errsz, "lookup: %zu tickets answered, more than %d",
+		nhi_escapef(cs->err, cs->errsz, "lookup: %zu tickets answered, more than %d",
 		       json_array_size(j), NHI_CANDIDATES_MAX);
 		return -E2BIG;
 	}
 	json_array_foreach(j, i, v) {
 		if (!json_is_object(v)) {
-			seterr(cs->err, cs->errsz, "lookup: entry %zu of the answer is not "
+			nhi_escapef(cs->err, cs->errsz, "lookup: entry %zu of the answer is not "
 			       "a ticket object", i);
 			return -EBADMSG;
 		}
@@ -991,7 +961,7 @@ http_lookup(const struct nhi_conf *c, const char *user, const char *host,
 	if (c == NULL || user == NULL || host == NULL)
 		return -EINVAL;
 	if (c->lookup_url == NULL || *c->lookup_url == '\0') {
-		seterr(err, errsz, "no ticket presented and no lookup_url");
+		nhi_escapef(err, errsz, "no ticket presented and no lookup_url");
 		return 0;
 	}
 	if ((r = decision_init(&d, c, err, errsz)) < 0)

@@ -40,7 +40,6 @@ nhi_finding_add(struct nhi_findings *f, enum nhi_severity sev, const char *where
 		const char *fmt, ...)
 {
 	struct nhi_finding *x;
-	char raw[1024];
 	va_list ap;
 
 	if (f->n >= NHI_FINDINGS_MAX) {
@@ -51,9 +50,8 @@ nhi_finding_add(struct nhi_findings *f, enum nhi_severity sev, const char *where
 	x->severity = sev;
 	nhi_escape(x->where, sizeof(x->where), where);
 	va_start(ap, fmt);
-	vsnprintf(raw, sizeof(raw), fmt, ap);
+	nhi_vescapef(x->what, sizeof(x->what), fmt, ap);
 	va_end(ap);
-	nhi_escape(x->what, sizeof(x->what), raw);
 }
 
 /* ---- the configuration ------------------------------------------------------ */

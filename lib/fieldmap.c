@@ -55,24 +55,6 @@ struct nhi_fieldmap {
 	char msg[512];                  /* libjq's first complaint */
 };
 
-static void fail(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* err = the message, escaped: parts of it come from the ticket system. */
-static void
-fail(char *err, size_t errsz, const char *fmt, ...)
-{
-	char raw[1024];
-	va_list ap;
-
-	if (err == NULL || errsz == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(raw, sizeof(raw), fmt, ap);
-	va_end(ap);
-	nhi_escape(err, errsz, raw);
-}
-
 /* "field_x (EXPR)" with a long EXPR cut, for messages. */
 static const char *
 label(const struct nhi_conf *c, enum nhi_field f, char *buf, size_t bufsz)
@@ -220,10 +202,10 @@ nhi_fieldmap_new(const struct nhi_conf *c, struct nhi_fieldmap **out, char *err,
 		return -ENOMEM;
 	}
 	if ((r = program_text(m, program, PROGRAM_MAX)) < 0) {
-		fail(err, errsz, "the field expressions are too long (config)");
+		nhi_escapef(err, errsz, "the field expressions are too long (config)");
 		r = -EPERM;
 	} else if (m->n > 0 && (m->jq = compile(m, program, &r)) == NULL && r == -EINVAL) {
-		fail(err, errsz, "the field expressions do not compile: %s (config; "
+		nhi_escapef(err, errsz, "the field expressions do not compile: %s (config; "
 		     "nhiacct check-config names the field)", m->msg);
 		r = -EPERM;
 	}
@@ -314,7 +296,7 @@ run(struct nhi_fieldmap *m, json_t *ticket, json_t *approvals, json_t **answer, 
 	free(text);
 	if (!jv_is_valid(input)) {
 		jv_free(input);
-		fail(err, errsz, "the ticket cannot be handed to jq");
+		nhi_escapef(err, errsz, "the ticket cannot be handed to jq");
 		return -EBADMSG;
 	}
 	m->msg[0] = '\0';
@@ -323,7 +305,7 @@ run(struct nhi_fieldmap *m, json_t *ticket, json_t *approvals, json_t **answer, 
 	if (!jv_is_valid(out)) {
 		jv msg = jv_invalid_get_msg(out);
 
-		fail(err, errsz, "the field expressions fail: %s",
+		nhi_escapef(err, errsz, "the field expressions fail: %s",
 		     jq_halted(m->jq) ? "an expression halts the program" :
 		     jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "no value");
 		jv_free(msg);
@@ -333,20 +315,20 @@ run(struct nhi_fieldmap *m, json_t *ticket, json_t *approvals, json_t **answer, 
 	if (jv_is_valid(extra) || jq_halted(m->jq)) {
 		jv_free(extra);
 		jv_free(out);
-		fail(err, errsz, "the field expressions stop the program (halt, or more than "
+		nhi_escapef(err, errsz, "the field expressions stop the program (halt, or more than "
 		     "one answer)");
 		return -EBADMSG;
 	}
 	jv_free(extra);
 	if ((r = to_jansson(out, answer)) < 0) {
-		fail(err, errsz, r == -E2BIG ? "the field expressions yield more than %d bytes"
+		nhi_escapef(err, errsz, r == -E2BIG ? "the field expressions yield more than %d bytes"
 		     : "what the field expressions yield is not JSON", VALUE_MAX);
 		return r == -ENOMEM ? r : -EBADMSG;
 	}
 	if (!json_is_array(*answer) || json_array_size(*answer) != (size_t)m->n) {
 		json_decref(*answer);
 		*answer = NULL;
-		fail(err, errsz, "the field expressions yield no answer of %d values", m->n);
+		nhi_escapef(err, errsz, "the field expressions yield no answer of %d values", m->n);
 		return -EBADMSG;
 	}
 	return 0;
@@ -365,11 +347,11 @@ expression_value(struct nhi_fieldmap *m, json_t *answer, enum nhi_field f, json_
 	*v = NULL;
 	label(m->c, f, lbl, sizeof(lbl));
 	if (json_is_string(e)) {
-		fail(err, errsz, "%s: %s", lbl, json_string_value(e));
+		nhi_escapef(err, errsz, "%s: %s", lbl, json_string_value(e));
 		return -EBADMSG;
 	}
 	if (!json_is_array(vals)) {
-		fail(err, errsz, "%s: no value", lbl);
+		nhi_escapef(err, errsz, "%s: no value", lbl);
 		return -EBADMSG;
 	}
 	if (n == 0 || (n == 1 && json_is_null(json_array_get(vals, 0))))
@@ -379,7 +361,7 @@ expression_value(struct nhi_fieldmap *m, json_t *answer, enum nhi_field f, json_
 		return 0;
 	}
 	if (!holds_list(f)) {
-		fail(err, errsz, "%s: yields %zu values; this field takes one", lbl, n);
+		nhi_escapef(err, errsz, "%s: yields %zu values; this field takes one", lbl, n);
 		return -EBADMSG;
 	}
 	*v = json_incref(vals);
@@ -463,7 +445,7 @@ nhi_fieldmap_check(const struct nhi_conf *c, char *err, size_t errsz)
 		if ((jq = compile(&probe, program, &r)) != NULL)
 			jq_teardown(&jq);
 		if (r == -EINVAL) {
-			fail(err, errsz, "%s: does not compile: %s", nhi_field_key((enum nhi_field)f),
+			nhi_escapef(err, errsz, "%s: does not compile: %s", nhi_field_key((enum nhi_field)f),
 			     probe.msg);
 			break;
 		}

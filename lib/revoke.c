@@ -32,17 +32,9 @@
 #include "ticket.h"
 #include "util.h"
 #include "revoke.h"
+#include "timeutil.h"
 
 #define NOBODY_GID 65534
-
-int64_t
-nhi_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int
 nhi_proc_signal(const struct nhi_proc *p, int sig)

@@ -84,7 +84,6 @@ int nhi_revoke_begin(int dirfd, const struct nhi_session *s, struct nhi_revocati
 bool nhi_revoke_finish(const struct nhi_conf *c, int dirfd, const struct nhi_session *s,
 		       const struct nhi_revoke_why *why, struct nhi_revocation *rv,
 		       int64_t until_ms, struct nhi_kill_report *rep);
-int64_t nhi_mono_ms(void);
 
 /* The ttys (/dev/pts/N, /dev/ttyN) of s: its PAM_TTY when that is a
  * terminal, the controlling terminals of the opener's descendants (field 7

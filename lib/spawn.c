@@ -26,19 +26,11 @@
 #include <unistd.h>
 
 #include "spawn.h"
+#include "timeutil.h"
 
 #define NOBODY 65534
 
 static const char *const clean_env[] = { "PATH=/usr/bin:/bin", "LC_ALL=C", NULL };
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 close_pair(int p[2])
@@ -179,7 +171,7 @@ collect(struct nhi_spawn *s, int out, int err, int64_t deadline)
 	size_t olen = 0, elen = 0;
 
 	while (p[0].fd >= 0 || p[1].fd >= 0) {
-		int64_t left = deadline - mono_ms();
+		int64_t left = deadline - nhi_mono_ms();
 		int n;
 
 		if (left <= 0)
@@ -211,7 +203,7 @@ reap(pid_t pid, int pidfd, int64_t deadline, bool kill_now, int *status)
 			return 0;
 		if (r < 0 && errno != EINTR)
 			return -errno;
-		if (mono_ms() >= deadline)
+		if (nhi_mono_ms() >= deadline)
 			break;
 		(void)nanosleep(&(struct timespec){ 0, 2 * 1000 * 1000 }, NULL);
 	}
@@ -230,7 +222,7 @@ nhi_spawn_run(struct nhi_spawn *s, int *status)
 {
 	int in[2] = { -1, -1 }, fds[NHI_SPAWN_FDS][2], out[2] = { -1, -1 },
 	    err[2] = { -1, -1 }, rfd[NHI_SPAWN_FDS], r = 0;
-	int64_t deadline = mono_ms() + (s->timeout_ms > 0 ? s->timeout_ms : 1);
+	int64_t deadline = nhi_mono_ms() + (s->timeout_ms > 0 ? s->timeout_ms : 1);
 	unsigned alarm_s = (unsigned)((s->timeout_ms > 0 ? s->timeout_ms : 1) + 999) / 1000 + 1;
 	int pidfd;
 	pid_t pid;

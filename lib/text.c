@@ -3,6 +3,7 @@
  * Text from outside: escaping and character sets (text.h).  No allocation,
  * no dependency but libc: the HTTP backend object links it too.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -112,6 +113,27 @@ nhi_vprefixf(char *dst, size_t dstsz, const char *prefix, const char *fmt, va_li
 	n = snprintf(dst, dstsz, "%s", prefix);
 	if (n >= 0 && (size_t)n < dstsz)
 		vsnprintf(dst + n, dstsz - (size_t)n, fmt, ap);
+}
+
+void
+nhi_vescapef(char *dst, size_t dstsz, const char *fmt, va_list ap)
+{
+	char raw[1024];
+
+	if (dst == NULL || dstsz == 0)
+		return;
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	nhi_escape(dst, dstsz, raw);
+}
+
+void
+nhi_escapef(char *dst, size_t dstsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	nhi_vescapef(dst, dstsz, fmt, ap);
+	va_end(ap);
 }
 
 bool

@@ -24,6 +24,13 @@ char *nhi_escape(char *dst, size_t dstsz, const char *src);
 void nhi_vprefixf(char *dst, size_t dstsz, const char *prefix, const char *fmt, va_list ap)
 	__attribute__((format(printf, 4, 0)));
 
+/* fmt formatted, then escaped (nhi_escape) into dst (if not NULL): the
+ * one-line diagnostics whose parts come from the network or a ticket. */
+void nhi_escapef(char *dst, size_t dstsz, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void nhi_vescapef(char *dst, size_t dstsz, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
 #define NHI_CS_ALNUM "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 #define NHI_CS_HEX_LOWER "0123456789abcdef"
 

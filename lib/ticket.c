@@ -141,10 +141,7 @@ map_words(const struct nhi_conf *c, json_t *v, enum nhi_field f, struct nhi_strv
 
 	if (dup_string(v, PURPOSE_MAX, &s) < 0)
 		return malformed(err, errsz, f, c, "string too long or with a NUL byte");
-	for (char *p = s; *p; p++)
-		if (*p == ',')
-			*p = ' ';
-	r = nhi_strv_split(out, s);
+	r = nhi_strv_split_list(out, s);
 	free(s);
 	if (r == -E2BIG)
 		return malformed(err, errsz, f, c, "more than %d entries", NHI_LIST_MAX);

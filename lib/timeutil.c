@@ -541,3 +541,21 @@ nhi_parse_when(const char *s, int64_t now_usec, bool utc, int64_t *out_usec)
 	*out_usec = t * USEC_PER_SEC;
 	return 0;
 }
+
+int64_t
+nhi_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+nhi_now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}

@@ -51,4 +51,9 @@ char *nhi_format_duration(int64_t secs, char *buf, size_t bufsz);
  */
 int nhi_parse_when(const char *s, int64_t now_usec, bool utc, int64_t *out_usec);
 
+/* CLOCK_MONOTONIC in milliseconds: for deadlines and time limits. */
+int64_t nhi_mono_ms(void);
+/* The wall clock in microseconds since the epoch. */
+int64_t nhi_now_usec(void);
+
 #endif

@@ -38,8 +38,8 @@ nhi_strv_push(struct nhi_strv *sv, const char *s)
 	return 0;
 }
 
-int
-nhi_strv_split(struct nhi_strv *sv, const char *s)
+static int
+split_on(struct nhi_strv *sv, const char *s, const char *seps)
 {
 	struct nhi_strv out = { NULL, 0 };
 	const char *p = s;
@@ -49,10 +49,10 @@ nhi_strv_split(struct nhi_strv *sv, const char *s)
 		size_t len;
 		char *word;
 
-		p += strspn(p, " \t");
+		p += strspn(p, seps);
 		if (*p == '\0')
 			break;
-		len = strcspn(p, " \t");
+		len = strcspn(p, seps);
 		if ((word = strndup(p, len)) == NULL) {
 			nhi_strv_free(&out);
 			return -ENOMEM;
@@ -68,6 +68,18 @@ nhi_strv_split(struct nhi_strv *sv, const char *s)
 	nhi_strv_free(sv);
 	*sv = out;
 	return 0;
+}
+
+int
+nhi_strv_split(struct nhi_strv *sv, const char *s)
+{
+	return split_on(sv, s, " \t");
+}
+
+int
+nhi_strv_split_list(struct nhi_strv *sv, const char *s)
+{
+	return split_on(sv, s, " \t,");
 }
 
 bool

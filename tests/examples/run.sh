@@ -83,44 +83,21 @@ example() {
 	CONF=$f SVC=ex_$name
 }
 
-# check WHAT REASON|granted TICKET [--at TIME]: nhiacct check as the module
-# would decide; OUT its output.
+# check WHAT REASON|granted TICKET [--at TIME] / login WHAT REASON|granted
+# TICKET: tests/lib/pamenv.sh's, with CONF and SVC of the example set last.
 check() {
-	local what=$1 want=$2 id=$3 rc
-	shift 3
-	OUT=$(pamenv_run "$BUILD/nhiacct" --conf "$CONF" check --user vendor1 "$@" ${id:+"$id"} 2>&1)
-	rc=$?
-	if [ "$want" = granted ]; then
-		assert_eq 0 "$rc" "$what: nhiacct check exit status ($OUT)"
-		assert_match '^granted' "$OUT" "$what"
-	else
-		assert_eq 1 "$rc" "$what: nhiacct check exit status ($OUT)"
-		assert_match "^denied: $want" "$OUT" "$what"
-	fi
+	local what=$1
+	shift
+	pamenv_check "$CONF" "$@"
 	passed=$((passed + 1))
-	note "check $want: $what"
+	note "check $1: $what"
 }
-
-# login WHAT REASON|granted TICKET: the real PAM stack (auth, account), and
-# for a refusal the deny record.
 login() {
-	local what=$1 want=$2 id=$3 out
-	out=$(pamenv_run "$BUILD/tests/pamrun" -a "$id" "$SVC" vendor1 auth,account) ||
-		fail "pamrun $SVC"
-	OUT=$(printf '%s\n' "$out" | jq -r '(.msgs[].text), "account: \(.account.name // "not run")"')
-	if [ "$want" = granted ]; then
-		assert_match 'nhiacct: access granted: ' "$OUT" "$what (PAM)"
-		assert_match 'account: PAM_SUCCESS' "$OUT" "$what (PAM)"
-		jwait NHIACCT_EVENT=grant NHIACCT_USER=vendor1 ${id:+NHIACCT_TICKET=$id} >/dev/null ||
-			fail "$what (PAM): no grant record"
-	else
-		assert_match "nhiacct: access refused \\($want\\): " "$OUT" "$what (PAM)"
-		assert_no_match 'account: PAM_SUCCESS' "$OUT" "$what (PAM)"
-		jwait NHIACCT_EVENT=deny NHIACCT_REASON="$want" NHIACCT_USER=vendor1 >/dev/null ||
-			fail "$what (PAM): no deny record with $want"
-	fi
+	local what=$1
+	shift
+	pamenv_login "$SVC" "$@"
 	passed=$((passed + 1))
-	note "PAM $want: $what"
+	note "PAM $1: $what"
 }
 
 # ---- ServiceNow: change_request + sysapproval_approver ----------------------------

@@ -63,6 +63,31 @@ fuzz_terminal_safe(const char *s)
 	return true;
 }
 
+/* nhi_conf_set that must succeed: a key of a target's set-up. */
+static inline void
+fuzz_set(struct nhi_conf *c, const char *key, const char *value)
+{
+	char err[256];
+
+	if (nhi_conf_set(c, key, value, err, sizeof(err)) != 0) {
+		fprintf(stderr, "fuzz: %s = %s: %s\n", key, value, err);
+		abort();
+	}
+}
+
+/* Bounded lists of bounded strings (an empty entry is allowed: it
+ * matches no host and no account). */
+static inline bool
+fuzz_strv_ok(const struct nhi_strv *sv)
+{
+	if (sv->n > NHI_LIST_MAX)
+		return false;
+	for (size_t i = 0; i < sv->n; i++)
+		if (sv->v[i] == NULL || strlen(sv->v[i]) > 4096)
+			return false;
+	return true;
+}
+
 /* A NUL-terminated copy of the input (caller frees). */
 static inline char *
 fuzz_cstr(const uint8_t *data, size_t size)

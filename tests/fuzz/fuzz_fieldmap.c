@@ -23,17 +23,6 @@ static struct nhi_conf confs[NMAPS];
 static struct nhi_fieldmap *maps[NMAPS];
 static const struct nhi_login login = { "vendor1", "sshd", "192.0.2.7", "jump1.example.com" };
 
-static void
-set(struct nhi_conf *c, const char *key, const char *value)
-{
-	char err[256];
-
-	if (nhi_conf_set(c, key, value, err, sizeof(err)) != 0) {
-		fprintf(stderr, "fuzz_fieldmap: %s = %s: %s\n", key, value, err);
-		abort();
-	}
-}
-
 /* The compiled maps live as long as the process; freed at its end so that
  * the leak check at exit sees only what a run lost. */
 static void
@@ -58,45 +47,45 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		if (nhi_conf_init(&confs[i]) < 0)
 			abort();
 		confs[i].check_perms = false;
-		set(&confs[i], "backend", "http");
-		set(&confs[i], "url", "https://t.example/{id}");
-		set(&confs[i], "host", "jump1.example.com");
-		set(&confs[i], "time_zone", i == 1 ? "Europe/Berlin" : "UTC");
-		set(&confs[i], "max_window", "25h");
+		fuzz_set(&confs[i], "backend", "http");
+		fuzz_set(&confs[i], "url", "https://t.example/{id}");
+		fuzz_set(&confs[i], "host", "jump1.example.com");
+		fuzz_set(&confs[i], "time_zone", i == 1 ? "Europe/Berlin" : "UTC");
+		fuzz_set(&confs[i], "max_window", "25h");
 	}
 	/* conf/examples/servicenow.conf */
-	set(&confs[0], "approvals_url", "https://t.example/a?q={/sys_id}");
-	set(&confs[0], "field_id", "/number");
-	set(&confs[0], "field_state", "\"\\(.approval) \\(.state)\"");
-	set(&confs[0], "approved_states", "\"approved -2\" \"approved -1\"");
-	set(&confs[0], "field_requester", "/requested_by.user_name");
-	set(&confs[0], "field_approver",
+	fuzz_set(&confs[0], "approvals_url", "https://t.example/a?q={/sys_id}");
+	fuzz_set(&confs[0], "field_id", "/number");
+	fuzz_set(&confs[0], "field_state", "\"\\(.approval) \\(.state)\"");
+	fuzz_set(&confs[0], "approved_states", "\"approved -2\" \"approved -1\"");
+	fuzz_set(&confs[0], "field_requester", "/requested_by.user_name");
+	fuzz_set(&confs[0], "field_approver",
 	    "[.result[] | select(.state == \"approved\") | .\"approver.user_name\"]");
-	set(&confs[0], "field_hosts", "/u_hosts");
-	set(&confs[0], "field_accounts", "/u_accounts");
-	set(&confs[0], "field_not_before", "/start_date");
-	set(&confs[0], "field_not_after", "/end_date");
+	fuzz_set(&confs[0], "field_hosts", "/u_hosts");
+	fuzz_set(&confs[0], "field_accounts", "/u_accounts");
+	fuzz_set(&confs[0], "field_not_before", "/start_date");
+	fuzz_set(&confs[0], "field_not_after", "/end_date");
 	/* conf/examples/jira-cloud.conf */
-	set(&confs[1], "approvals_url", "https://t.example/{id}/approval");
-	set(&confs[1], "field_id", "/key");
-	set(&confs[1], "field_state", "/fields/status/name");
-	set(&confs[1], "field_requester", "/fields/reporter/accountId");
-	set(&confs[1], "field_approver", "[.values[] | select(.finalDecision != \"declined\") | "
+	fuzz_set(&confs[1], "approvals_url", "https://t.example/{id}/approval");
+	fuzz_set(&confs[1], "field_id", "/key");
+	fuzz_set(&confs[1], "field_state", "/fields/status/name");
+	fuzz_set(&confs[1], "field_requester", "/fields/reporter/accountId");
+	fuzz_set(&confs[1], "field_approver", "[.values[] | select(.finalDecision != \"declined\") | "
 	    ".approvers[] | select(.approverDecision == \"approved\") | .approver.accountId]");
-	set(&confs[1], "field_hosts", "[.fields.customfield_10062[]?.value]");
-	set(&confs[1], "field_accounts", "/fields/customfield_10063");
-	set(&confs[1], "field_not_before", "/fields/customfield_10064");
-	set(&confs[1], "field_not_after", "/fields/customfield_10065");
+	fuzz_set(&confs[1], "field_hosts", "[.fields.customfield_10062[]?.value]");
+	fuzz_set(&confs[1], "field_accounts", "/fields/customfield_10063");
+	fuzz_set(&confs[1], "field_not_before", "/fields/customfield_10064");
+	fuzz_set(&confs[1], "field_not_after", "/fields/customfield_10065");
 	/* conf/examples/zendesk.conf */
-	set(&confs[2], "field_id", "/ticket/id");
-	set(&confs[2], "field_state", ".ticket.custom_fields[] | select(.id == 360002) | .value");
-	set(&confs[2], "field_requester", "/ticket/requester_id");
-	set(&confs[2], "field_approver", ".ticket.custom_fields[] | select(.id == 360001) | .value");
-	set(&confs[2], "field_hosts", ".ticket.custom_fields[] | select(.id == 360003) | .value");
-	set(&confs[2], "field_accounts", ".ticket.custom_fields[] | select(.id == 360004) | .value");
-	set(&confs[2], "field_not_before", ".ticket.custom_fields[] | select(.id == 360005) | .value");
-	set(&confs[2], "field_not_after", ".ticket.custom_fields[] | select(.id == 360006) | .value");
-	set(&confs[2], "approved_states", "access_approved");
+	fuzz_set(&confs[2], "field_id", "/ticket/id");
+	fuzz_set(&confs[2], "field_state", ".ticket.custom_fields[] | select(.id == 360002) | .value");
+	fuzz_set(&confs[2], "field_requester", "/ticket/requester_id");
+	fuzz_set(&confs[2], "field_approver", ".ticket.custom_fields[] | select(.id == 360001) | .value");
+	fuzz_set(&confs[2], "field_hosts", ".ticket.custom_fields[] | select(.id == 360003) | .value");
+	fuzz_set(&confs[2], "field_accounts", ".ticket.custom_fields[] | select(.id == 360004) | .value");
+	fuzz_set(&confs[2], "field_not_before", ".ticket.custom_fields[] | select(.id == 360005) | .value");
+	fuzz_set(&confs[2], "field_not_after", ".ticket.custom_fields[] | select(.id == 360006) | .value");
+	fuzz_set(&confs[2], "approved_states", "access_approved");
 	for (int i = 0; i < NMAPS; i++) {
 		if (nhi_fieldmap_new(&confs[i], &maps[i], err, sizeof(err)) != 0) {
 			fprintf(stderr, "fuzz_fieldmap: map %d: %s\n", i, err);
@@ -105,17 +94,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	atexit(free_maps);
 	return 0;
-}
-
-static bool
-strv_ok(const struct nhi_strv *sv)
-{
-	if (sv->n > NHI_LIST_MAX)
-		return false;
-	for (size_t i = 0; i < sv->n; i++)
-		if (sv->v[i] == NULL || strlen(sv->v[i]) > 4096)
-			return false;
-	return true;
 }
 
 static void
@@ -147,7 +125,7 @@ one_map(int i, json_t *doc)
 	if (r == 0) {
 		enum nhi_reason why;
 
-		CHECK(strv_ok(&t.hosts) && strv_ok(&t.accounts) && strv_ok(&t.approvers));
+		CHECK(fuzz_strv_ok(&t.hosts) && fuzz_strv_ok(&t.accounts) && fuzz_strv_ok(&t.approvers));
 		for (size_t k = 0; k < t.approvers.n; k++)
 			CHECK(t.approvers.v[k] != NULL);
 		if (t.has_not_before)

@@ -20,17 +20,6 @@
 static struct nhi_conf maps[NMAPS];
 static const struct nhi_login login = { "vendor1", "sshd", "192.0.2.7", "jump1.example.com" };
 
-static void
-set(struct nhi_conf *c, const char *key, const char *value)
-{
-	char err[256];
-
-	if (nhi_conf_set(c, key, value, err, sizeof(err)) != 0) {
-		fprintf(stderr, "fuzz_ticket: %s = %s: %s\n", key, value, err);
-		abort();
-	}
-}
-
 /* "@cab" has one member: carol.  No NSS in the loop. */
 static bool
 member(const char *user, const char *group, void *ud)
@@ -50,48 +39,35 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		if (nhi_conf_init(&maps[i]) < 0)
 			abort();
 		maps[i].check_perms = false;
-		set(&maps[i], "host", "jump1.example.com");
+		fuzz_set(&maps[i], "host", "jump1.example.com");
 	}
 	/* ServiceNow Table API: {"result": [ { ... } ]} */
-	set(&maps[1], "field_id", "/result/0/number");
-	set(&maps[1], "field_state", "/result/0/approval");
-	set(&maps[1], "field_requester", "/result/0/requested_by/display_value");
-	set(&maps[1], "field_approver", "/result/0/u_approver/display_value");
-	set(&maps[1], "field_hosts", "/result/0/u_hosts");
-	set(&maps[1], "field_accounts", "/result/0/u_accounts");
-	set(&maps[1], "field_not_before", "/result/0/start_date");
-	set(&maps[1], "field_not_after", "/result/0/end_date");
-	set(&maps[1], "field_purpose", "/result/0/short_description");
-	set(&maps[1], "approved_states", "approved Approved implement");
-	set(&maps[1], "approvers", "alice bob @cab");
-	set(&maps[1], "max_window", "1d");
+	fuzz_set(&maps[1], "field_id", "/result/0/number");
+	fuzz_set(&maps[1], "field_state", "/result/0/approval");
+	fuzz_set(&maps[1], "field_requester", "/result/0/requested_by/display_value");
+	fuzz_set(&maps[1], "field_approver", "/result/0/u_approver/display_value");
+	fuzz_set(&maps[1], "field_hosts", "/result/0/u_hosts");
+	fuzz_set(&maps[1], "field_accounts", "/result/0/u_accounts");
+	fuzz_set(&maps[1], "field_not_before", "/result/0/start_date");
+	fuzz_set(&maps[1], "field_not_after", "/result/0/end_date");
+	fuzz_set(&maps[1], "field_purpose", "/result/0/short_description");
+	fuzz_set(&maps[1], "approved_states", "approved Approved implement");
+	fuzz_set(&maps[1], "approvers", "alice bob @cab");
+	fuzz_set(&maps[1], "max_window", "1d");
 	/* Jira REST: {"key": ..., "fields": {...}}; escapes in pointers */
-	set(&maps[2], "field_id", "/key");
-	set(&maps[2], "field_state", "/fields/status/name");
-	set(&maps[2], "field_requester", "/fields/reporter/name");
-	set(&maps[2], "field_approver", "/fields/customfield_10100/0/name");
-	set(&maps[2], "field_hosts", "/fields/customfield_10200");
-	set(&maps[2], "field_accounts", "/fields/customfield_10201");
-	set(&maps[2], "field_not_before", "/fields/window~1start");
-	set(&maps[2], "field_not_after", "/fields/window~1end");
-	set(&maps[2], "field_purpose", "/fields/sum~0mary");
-	set(&maps[2], "approved_states", "Approved");
-	set(&maps[2], "clock_skew", "0");
-	set(&maps[2], "max_window", "2h");
+	fuzz_set(&maps[2], "field_id", "/key");
+	fuzz_set(&maps[2], "field_state", "/fields/status/name");
+	fuzz_set(&maps[2], "field_requester", "/fields/reporter/name");
+	fuzz_set(&maps[2], "field_approver", "/fields/customfield_10100/0/name");
+	fuzz_set(&maps[2], "field_hosts", "/fields/customfield_10200");
+	fuzz_set(&maps[2], "field_accounts", "/fields/customfield_10201");
+	fuzz_set(&maps[2], "field_not_before", "/fields/window~1start");
+	fuzz_set(&maps[2], "field_not_after", "/fields/window~1end");
+	fuzz_set(&maps[2], "field_purpose", "/fields/sum~0mary");
+	fuzz_set(&maps[2], "approved_states", "Approved");
+	fuzz_set(&maps[2], "clock_skew", "0");
+	fuzz_set(&maps[2], "max_window", "2h");
 	return 0;
-}
-
-/* Bounded lists of bounded strings (an empty entry is allowed: it
- * matches no host and no account). */
-static bool
-strv_ok(const struct nhi_strv *sv)
-{
-	if (sv->n > NHI_LIST_MAX)
-		return false;
-	for (size_t i = 0; i < sv->n; i++)
-		if (sv->v[i] == NULL || strlen(sv->v[i]) > 4096)
-			return false;
-	return true;
 }
 
 static bool
@@ -145,7 +121,7 @@ one_map(const struct nhi_conf *c, json_t *doc, const char *fallback)
 		      !t.has_hosts && !t.has_accounts && !t.has_not_before && !t.has_not_after);
 		why = NHI_DENY_MALFORMED;
 	} else {
-		CHECK(strv_ok(&t.hosts) && strv_ok(&t.accounts));
+		CHECK(fuzz_strv_ok(&t.hosts) && fuzz_strv_ok(&t.accounts));
 		CHECK(t.has_hosts || t.hosts.n == 0);
 		CHECK(t.has_accounts || t.accounts.n == 0);
 		if (t.has_not_before)

@@ -23,6 +23,14 @@
 #       not_before now-600, not_after now+3600), changed by JQ-FILTER; times
 #       in it may be given as $now + N in the filter (jq --argjson now).
 #   pamenv_iso SECONDS-FROM-NOW   prints an RFC 3339 UTC time
+#   pamenv_check CONF WANT TICKET [ARG...]
+#       `nhiacct check --user vendor1` with CONF (TICKET "": by lookup) as the
+#       module would decide, asserted: WANT is granted or the reason code;
+#       OUT holds its output.
+#   pamenv_login SERVICE WANT TICKET
+#       auth and account of vendor1 through the real PAM stack (pamrun,
+#       TICKET answered at the prompt), asserted with the grant or deny
+#       record; OUT holds the module's lines and "account: PAM_...".
 #   pamenv_run CMD [ARG...]
 #       CMD under pam_wrapper + nss_wrapper with the files above
 #       (PAMENV_PRELOAD_FIRST, if set, goes first in LD_PRELOAD: e.g. the
@@ -131,4 +139,37 @@ pamenv_run() {
 	    PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/services" \
 	    NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
 	    NHIACCT_BACKEND_DIR="${PAMENV_BACKEND_DIR:-$BUILD}" "$@"
+}
+
+pamenv_check() {
+	local conf=$1 want=$2 id=$3 rc
+	shift 3
+	OUT=$(pamenv_run "$BUILD/nhiacct" --conf "$conf" check --user vendor1 "$@" ${id:+"$id"} 2>&1)
+	rc=$?
+	if [ "$want" = granted ]; then
+		assert_eq 0 "$rc" "check ${id:-(lookup)} ($conf): exit status ($OUT)"
+		assert_match '^granted' "$OUT" "check ${id:-(lookup)} ($conf)"
+	else
+		assert_eq 1 "$rc" "check ${id:-(lookup)} ($conf): exit status ($OUT)"
+		assert_match "^denied: $want" "$OUT" "check ${id:-(lookup)} ($conf)"
+	fi
+}
+
+pamenv_login() {
+	local svc=$1 want=$2 id=$3 out
+	out=$(pamenv_run "$BUILD/tests/pamrun" -a "$id" "$svc" vendor1 auth,account) ||
+		fail "pamrun $svc"
+	OUT=$(printf '%s\n' "$out" | jq -r '(.msgs[].text), "account: \(.account.name // "not run")"')
+	if [ "$want" = granted ]; then
+		assert_match 'nhiacct: access granted: ' "$OUT" "PAM ${id:-(lookup)} ($svc)"
+		assert_match 'account: PAM_SUCCESS' "$OUT" "PAM ${id:-(lookup)} ($svc)"
+		jwait NHIACCT_EVENT=grant NHIACCT_USER=vendor1 ${id:+NHIACCT_TICKET=$id} >/dev/null ||
+			fail "PAM ${id:-(lookup)} ($svc): no grant record"
+	else
+		assert_match "nhiacct: access refused \\($want\\): " "$OUT" "PAM ${id:-(lookup)} ($svc)"
+		assert_no_match 'account: PAM_SUCCESS' "$OUT" "PAM ${id:-(lookup)} ($svc)"
+		jwait NHIACCT_EVENT=deny NHIACCT_REASON="$want" NHIACCT_USER=vendor1 \
+			${id:+NHIACCT_TICKET=$id} >/dev/null ||
+			fail "PAM ${id:-(lookup)} ($svc): no deny record with $want"
+	fi
 }

@@ -49,33 +49,9 @@ pamenv_conf "$T/unsigned.conf"
 pamenv_svc signed "$T/signed.conf"
 pamenv_svc unsigned "$T/unsigned.conf"
 
-# check CONF WANT TICKET: nhiacct check for vendor1; OUT its output
-check() {
-	local rc
-	OUT=$(pamenv_run "$N" --conf "$T/$1.conf" check --user vendor1 "$3" 2>&1)
-	rc=$?
-	if [ "$2" = granted ]; then
-		assert_eq 0 "$rc" "check $3 ($1): exit status ($OUT)"
-		assert_match '^granted' "$OUT" "check $3 ($1)"
-	else
-		assert_eq 1 "$rc" "check $3 ($1): exit status ($OUT)"
-		assert_match "^denied: $2" "$OUT" "check $3 ($1)"
-	fi
-}
-# login SERVICE WANT TICKET: the real PAM stack, and the record
-login() {
-	local out
-	out=$(pamenv_run "$BUILD/tests/pamrun" -a "$3" "$1" vendor1 auth,account) || fail "pamrun"
-	OUT=$(printf '%s\n' "$out" | jq -r '(.msgs[].text), "account: \(.account.name // "not run")"')
-	if [ "$2" = granted ]; then
-		assert_match 'account: PAM_SUCCESS' "$OUT" "PAM $3 ($1)"
-		jwait NHIACCT_EVENT=grant NHIACCT_TICKET="$3" >/dev/null || fail "no grant record for $3"
-	else
-		assert_match "nhiacct: access refused \\($2\\)" "$OUT" "PAM $3 ($1)"
-		jwait NHIACCT_EVENT=deny NHIACCT_TICKET="$3" NHIACCT_REASON="$2" >/dev/null ||
-			fail "no deny record for $3 with $2"
-	fi
-}
+# check CONF WANT TICKET / login SERVICE WANT TICKET: tests/lib/pamenv.sh's
+check() { pamenv_check "$T/$1.conf" "$2" "$3"; }
+login() { pamenv_login "$@"; }
 
 # ---- the round trip --------------------------------------------------------------
 pamenv_run "$N" --conf "$T/signed.conf" ticket new --id CHG-2001 --user vendor1,vendor2 \
