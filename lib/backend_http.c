@@ -398,8 +398,7 @@ struct decision {
 
 /* Everything one GET owns; request_free() wipes and frees it. */
 struct request {
-	const struct nhi_conf *c;
-	struct decision *d;
+	struct decision *d;             /* its decision, and so its configuration */
 	CURL *h;
 	struct curl_slist *hdrs;
 	struct body b;
@@ -428,7 +427,7 @@ request_free(struct request *rq)
 static int
 request_check(struct request *rq, const char *tmpl, char *err, size_t errsz)
 {
-	const struct nhi_conf *c = rq->c;
+	const struct nhi_conf *c = rq->d->c;
 
 	if (tmpl == NULL || *tmpl == '\0' || !is_http_url(tmpl)) {
 		nhi_escapef(err, errsz, "url, lookup_url and approvals_url must start with "
@@ -451,7 +450,7 @@ request_check(struct request *rq, const char *tmpl, char *err, size_t errsz)
 static int
 request_headers(struct request *rq, char *err, size_t errsz)
 {
-	const struct nhi_conf *c = rq->c;
+	const struct nhi_conf *c = rq->d->c;
 	struct curl_slist *l;
 	int r;
 
@@ -505,7 +504,7 @@ opt_ptr(struct request *rq, CURLoption o, const char *name, const void *v, char 
 static int
 request_options(struct request *rq, char *err, size_t errsz)
 {
-	const struct nhi_conf *c = rq->c;
+	const struct nhi_conf *c = rq->d->c;
 	const char *ca = c->ca_file != NULL && *c->ca_file != '\0' ? c->ca_file : NULL;
 	int r;
 
@@ -627,7 +626,7 @@ http_get_json(struct decision *d, const char *tmpl,
 	      const char *const names[], const char *const values[], size_t n,
 	      size_t max, json_t **doc, char *err, size_t errsz)
 {
-	struct request rq = { .c = d->c, .d = d, .b = { NULL, 0, 0, max, false } };
+	struct request rq = { .d = d, .b = { NULL, 0, 0, max, false } };
 	CURLcode cr = CURLE_OK;
 	int r;
 

@@ -187,6 +187,7 @@ nhi_fieldmap_new(const struct nhi_conf *c, struct nhi_fieldmap **out, char *err,
 {
 	struct nhi_fieldmap *m;
 	char *program = NULL;
+	bool any = false;
 	int r;
 
 	*out = NULL;
@@ -195,8 +196,14 @@ nhi_fieldmap_new(const struct nhi_conf *c, struct nhi_fieldmap **out, char *err,
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return -ENOMEM;
 	m->c = c;
-	for (int f = 0; f < NHI_FIELD_MAX; f++)
+	for (int f = 0; f < NHI_FIELD_MAX; f++) {
 		m->slot[f] = -1;
+		any = any || is_expression(c, (enum nhi_field)f);
+	}
+	if (!any) {             /* pointers only: nothing to build or compile */
+		*out = m;
+		return 0;
+	}
 	if ((program = malloc(PROGRAM_MAX)) == NULL) {
 		free(m);
 		return -ENOMEM;

@@ -221,34 +221,29 @@ nhi_signature_check_approver(const struct nhi_ticket *t, size_t i, const char *a
 			     size_t fpsz, char *why, size_t whysz)
 {
 	char *msg = NULL;
-	size_t len, tried = 0;
+	size_t len;
 	enum nhi_reason reason = NHI_DENY_UNSIGNED;
 	int r;
 
 	snprintf(why, whysz, "approver %s has not signed", approver);
 	if (nhi_ticket_canonical(t, approver, &msg, &len) < 0)
 		return NHI_DENY_BACKEND_ERROR;
-	for (int pass = 0; pass < 2 && reason != NHI_GRANT; pass++) {
+	for (int pass = 0; pass < 2; pass++) {
 		for (size_t k = 0; k < t->sigs.n; k++) {
 			bool unnamed = t->sig_approvers.v[k][0] == '\0';
 
 			if (pass == 0 ? !names(t, k, i, approver) : !unnamed)
 				continue;
-			tried++;
 			r = nhi_signature_verify(signers, signers_len, approver, msg, len,
 						 t->sigs.v[k], now, fp, fpsz, why, whysz);
-			if (r == 0) {
-				reason = NHI_GRANT;
-				break;
-			}
-			if (r != -EBADMSG) {
-				reason = NHI_DENY_CONFIG_ERROR;
-				pass = 2;
-				break;
+			if (r == 0 || r != -EBADMSG) {
+				reason = r == 0 ? NHI_GRANT : NHI_DENY_CONFIG_ERROR;
+				goto done;
 			}
 			reason = NHI_DENY_BAD_SIGNATURE;
 		}
 	}
+done:
 	if (reason == NHI_DENY_BAD_SIGNATURE) {
 		char *inner = strdup(why);
 
@@ -258,7 +253,6 @@ nhi_signature_check_approver(const struct nhi_ticket *t, size_t i, const char *a
 			snprintf(why, whysz, "approver %s: %s", approver, inner);
 		free(inner);
 	}
-	(void)tried;
 	free(msg);
 	return reason;
 }
