@@ -17,6 +17,9 @@ MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
 LIBDIR     ?= $(if $(MULTIARCH),$(PREFIX)/lib/$(MULTIARCH),$(PREFIX)/lib)
 PAMDIR     ?= $(if $(MULTIARCH),/lib/$(MULTIARCH)/security,$(LIBDIR)/security)
 PKGLIBDIR  ?= $(LIBDIR)/nhiacct
+# the vendors' login shell where sessions are recorded: one path for every
+# architecture, as it is written into /etc/passwd
+RECORD_SHELL ?= $(PREFIX)/lib/nhiacct/nhiacct-shell
 SYSCONFDIR ?= /etc
 MANDIR     ?= $(PREFIX)/share/man
 UNITDIR    ?= /lib/systemd/system
@@ -51,7 +54,7 @@ OPT      ?= -O2 -g
 SAN      ?=
 CFLAGS_ALL = -std=gnu11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) $(SAN) -Ilib \
 	     -DNHI_BACKEND_DIR='"$(PKGLIBDIR)"' -DNHI_VERSION='"$(VERSION)"' \
-	     $(CORE_CFLAGS) $(CFLAGS)
+	     -DNHI_RECORD_SHELL='"$(RECORD_SHELL)"' $(CORE_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = -Wl,-z,relro -Wl,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
 
 # backend_http.c and fieldmap.c (libcurl, libjq) are the http object's only
@@ -70,16 +73,17 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 MODULE   = $(BUILD)/pam_nhiacct.so
 HTTP_SO  = $(BUILD)/nhiacct_http.so
 HELPER   = $(BUILD)/nhiacct
+SHELL_BIN = $(BUILD)/nhiacct-shell
 CORE_A   = $(BUILD)/libnhi.a
 
 .PHONY: all deps check check-unit unit demo bench install uninstall clean fuzz deb
-all: $(MODULE) $(HTTP_SO) $(HELPER)
+all: $(MODULE) $(HTTP_SO) $(HELPER) $(SHELL_BIN)
 
 # The paths compiled in (NHI_BACKEND_DIR) and the version: objects depend
 # on a stamp named after them, so that `make install PREFIX=/usr/local`
 # after a build for /usr rebuilds rather than installs objects that look
 # for their backend in the wrong place.
-CONFIG_ID := $(shell printf '%s|%s|%s' '$(PKGLIBDIR)' '$(VERSION)' '$(CC)' | cksum | cut -d' ' -f1)
+CONFIG_ID := $(shell printf '%s|%s|%s|%s' '$(PKGLIBDIR)' '$(VERSION)' '$(CC)' '$(RECORD_SHELL)' | cksum | cut -d' ' -f1)
 CONFIG_STAMP = $(BUILD)/.config-$(CONFIG_ID)
 $(CONFIG_STAMP):
 	@mkdir -p $(BUILD)
@@ -95,7 +99,7 @@ $(BUILD)/%.o: %.c $(CONFIG_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP $(DEP_TARGETS) $(if $(filter lib/backend_http.c,$<),$(CURL_CFLAGS)) -c -o $@ $<
 
--include $(LIB_OBJ:.o=.d) $(MODULE_OBJ:.o=.d) $(HELPER_OBJ:.o=.d) \
+-include $(LIB_OBJ:.o=.d) $(MODULE_OBJ:.o=.d) $(HELPER_OBJ:.o=.d) $(BUILD)/shell/nhiacct_shell.d \
 	 $(HTTP_SRC:%.c=$(BUILD)/%.d)
 
 $(CORE_A): $(LIB_OBJ)
@@ -125,6 +129,10 @@ $(CMD_A): $(filter-out $(BUILD)/helper/nhiacct.o,$(HELPER_OBJ))
 
 $(HELPER): $(HELPER_OBJ) $(CORE_A)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(HELPER_OBJ) $(CORE_A) $(CORE_LIBS) $(PAM_LIBS)
+
+# The vendors' login shell where sessions are recorded (lib/recording.h).
+$(SHELL_BIN): $(BUILD)/shell/nhiacct_shell.o $(CORE_A)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(BUILD)/shell/nhiacct_shell.o $(CORE_A) $(CORE_LIBS)
 
 # Unit tests: one cmocka binary per tests/unit/test_*.c, linked to the core
 # (and to the command's parts, whose output some of them test).
@@ -269,6 +277,7 @@ install: all
 	install -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_nhiacct.so
 	install -m 0644 $(HTTP_SO) $(DESTDIR)$(PKGLIBDIR)/nhiacct_http.so
 	install -m 0755 $(HELPER) $(DESTDIR)$(SBINDIR)/nhiacct
+	install -D -m 0755 $(SHELL_BIN) $(DESTDIR)$(RECORD_SHELL)
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/security
 	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/security/nhiacct
 	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/security/nhiacct/tickets
@@ -291,7 +300,7 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_nhiacct.so $(DESTDIR)$(PKGLIBDIR)/nhiacct_http.so \
-	      $(DESTDIR)$(SBINDIR)/nhiacct $(DESTDIR)$(MANDIR)/man5/nhiacct.conf.5 \
+	      $(DESTDIR)$(SBINDIR)/nhiacct $(DESTDIR)$(RECORD_SHELL) $(DESTDIR)$(MANDIR)/man5/nhiacct.conf.5 \
 	      $(DESTDIR)$(MANDIR)/man8/pam_nhiacct.8 $(DESTDIR)$(MANDIR)/man8/nhiacct.8 \
 	      $(DESTDIR)$(UNITDIR)/nhiacct-watch.service \
 	      $(DESTDIR)$(TMPFILESDIR)/nhiacct.conf $(DESTDIR)$(CATALOGDIR)/nhiacct.catalog

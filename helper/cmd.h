@@ -46,5 +46,6 @@ int cmd_revoke(const struct nhi_cmd_ctx *ctx, int argc, char **argv);
 int cmd_review(const struct nhi_cmd_ctx *ctx, int argc, char **argv);
 int cmd_check_config(const struct nhi_cmd_ctx *ctx, int argc, char **argv);
 int cmd_ticket(const struct nhi_cmd_ctx *ctx, int argc, char **argv);
+int cmd_replay(const struct nhi_cmd_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -18,12 +18,13 @@
 #include "cmd.h"
 #include "review.h"
 #include "review_print.h"
+#include "evidence.h"
 #include "timeutil.h"
 #include "audit.h"
 #include "ticket.h"
 #include "text.h"
 
-#define FILES_MAX      1024     /* --file arguments */
+#define FILES_MAX      EVIDENCE_FILES_MAX       /* --file arguments */
 #define USER_MAX       256      /* --user length (LOGIN_NAME_MAX) */
 #define COMPLETE_MAX   10000    /* sessions completed by a lookup of their own */
 #define DURATION_MAX   (INT64_C(100) * 366 * 86400)
@@ -33,7 +34,7 @@ review_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: nhiacct review [--ticket T] [--user U] [--since TIME] [--until TIME]\n"
-		"                      [--json] [--utc] [-D DIR | --file FILE...]\n"
+		"                      [--json | --commands] [--utc] [-D DIR | --file FILE...]\n"
 		"\n"
 		"Sessions (one row each: opened, ended, how it ended, duration, approver)\n"
 		"and denials written by pam_nhiacct and nhiacct, from the system journal.\n"
@@ -45,6 +46,8 @@ review_usage(FILE *f)
 		"                   TIME: YYYY-MM-DD [HH:MM[:SS]] [Z|UTC|+HH:MM], now, today,\n"
 		"                   yesterday, tomorrow, -2h, -30m, -1d, +1h, @UNIX\n"
 		"  --json           one JSON object per row\n"
+		"  --commands       after the table, what each session ran: commands, a\n"
+		"                   terminal's typed lines, sftp's file operations\n"
 		"  --utc            show and read times in UTC instead of local time\n"
 		"  -D, --directory DIR  read the journal files in DIR (e.g. collected by\n"
 		"                   systemd-journal-remote) instead of the system journal\n"
@@ -68,7 +71,7 @@ struct review_opts {
 	const char *files[FILES_MAX + 1];       /* NULL-terminated */
 	size_t n_files;
 	int64_t since, until;                   /* usec or NHI_USEC_UNKNOWN */
-	bool json, utc;
+	bool json, utc, commands;
 	const char *attest, *note;              /* --attest SESSION [--note] */
 	bool unreviewed;
 	int64_t older_than;                     /* seconds; --older-than */
@@ -77,7 +80,7 @@ struct review_opts {
 /* The fields of one record, copied out of the journal with bounds. */
 enum { F_MESSAGE_ID, F_UID, F_CAP_EFFECTIVE, F_IDENTIFIER, F_USER, F_SERVICE, F_RHOST,
        F_HOST, F_HOSTNAME, F_TICKET, F_APPROVER, F_REQUESTER, F_PURPOSE, F_REASON,
-       F_SESSION, F_DURATION, F_REVIEWER, F_NOTE, F_MAX };
+       F_SESSION, F_DURATION, F_REVIEWER, F_NOTE, F_RECORDING, F_BOOT_ID, F_MAX };
 
 static const char *const field_names[F_MAX] = {
 	[F_MESSAGE_ID] = "MESSAGE_ID", [F_UID] = "_UID", [F_CAP_EFFECTIVE] = "_CAP_EFFECTIVE",
@@ -88,7 +91,7 @@ static const char *const field_names[F_MAX] = {
 	[F_REQUESTER] = "NHIACCT_REQUESTER", [F_PURPOSE] = "NHIACCT_PURPOSE",
 	[F_REASON] = "NHIACCT_REASON", [F_SESSION] = "NHIACCT_SESSION",
 	[F_DURATION] = "NHIACCT_DURATION", [F_REVIEWER] = "NHIACCT_REVIEWER",
-	[F_NOTE] = "NHIACCT_NOTE",
+	[F_NOTE] = "NHIACCT_NOTE", [F_RECORDING] = "NHIACCT_RECORDING", [F_BOOT_ID] = "_BOOT_ID",
 };
 
 struct record {
@@ -265,6 +268,8 @@ to_entry(sd_journal *j, const struct record *rec, struct nhi_review_entry *e)
 	e->duration = parse_duration_field(get(rec, F_DURATION));
 	e->reviewer = get(rec, F_REVIEWER);
 	e->note = get(rec, F_NOTE);
+	e->recording = get(rec, F_RECORDING);
+	e->boot_id = get(rec, F_BOOT_ID);
 	return 0;
 }
 
@@ -310,34 +315,14 @@ set_matches(sd_journal *j, const char *ticket, const char *user,
 static int
 open_journal(const struct review_opts *o, sd_journal **j)
 {
-	uint64_t usage = 0;
+	struct evidence_source src = { .dir = o->dir, .n_files = o->n_files };
 	int r;
 
-	if (o->dir)
-		r = sd_journal_open_directory(j, o->dir, 0);
-	else if (o->n_files)
-		r = sd_journal_open_files(j, (const char **)o->files, 0);
-	else
-		r = sd_journal_open(j, SD_JOURNAL_SYSTEM);
-	if (r < 0) {
-		fprintf(stderr, "nhiacct review: cannot open the journal%s%s: %s\n",
-			o->dir ? " in " : o->n_files ? " file " : "",
-			o->dir ? o->dir : o->n_files ? o->files[0] : "", strerror(-r));
+	memcpy(src.files, o->files, sizeof(o->files));
+	if ((r = evidence_open("nhiacct review", &src, o->commands, j)) < 0)
 		return r;
-	}
 	/* A hint to the library: we never need more of a value than this. */
 	(void)sd_journal_set_data_threshold(*j, NHI_REVIEW_FIELD_MAX + 64);
-	/* Nothing to read is not "nothing happened": say so, and fail.  The
-	 * usage is the size of the journal files it opened: 0 when none. */
-	if (!o->n_files && (sd_journal_get_usage(*j, &usage) < 0 || usage == 0)) {
-		fprintf(stderr, "nhiacct review: no journal files %s%s%s\n",
-			o->dir ? "in " : "found", o->dir ? o->dir : "",
-			o->dir ? " (collected journals are *.journal files)" :
-			geteuid() != 0 ? " (reading them needs root or the systemd-journal group)" : "");
-		sd_journal_close(*j);
-		*j = NULL;
-		return -ENOENT;
-	}
 	return 0;
 }
 
@@ -436,6 +421,7 @@ parse_opts(int argc, char **argv, struct review_opts *o)
 		{ "note", required_argument, NULL, 'N' },
 		{ "unreviewed", no_argument, NULL, 'R' },
 		{ "older-than", required_argument, NULL, 'O' },
+		{ "commands", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -466,6 +452,7 @@ parse_opts(int argc, char **argv, struct review_opts *o)
 		case 'N': o->note = optarg; break;
 		case 'R': o->unreviewed = true; break;
 		case 'O': older = optarg; break;
+		case 'C': o->commands = true; break;
 		case 'h': return 1;
 		default: return -EINVAL;
 		}
@@ -486,7 +473,12 @@ parse_opts(int argc, char **argv, struct review_opts *o)
 		fprintf(stderr, "nhiacct review: --older-than: a time span, with --unreviewed\n");
 		return -EINVAL;
 	}
-	if (o->attest && (o->unreviewed || o->json)) {
+	if (o->commands && (o->json || o->unreviewed)) {
+		fprintf(stderr, "nhiacct review: --commands prints text, without --json or "
+			"--unreviewed\n");
+		return -EINVAL;
+	}
+	if (o->attest && (o->unreviewed || o->json || o->commands)) {
 		fprintf(stderr, "nhiacct review: --attest goes alone\n");
 		return -EINVAL;
 	}
@@ -521,6 +513,35 @@ parse_opts(int argc, char **argv, struct review_opts *o)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* --commands: what each session ran, after the table. */
+static int
+print_commands(sd_journal *j, const struct nhi_review *rv, bool utc)
+{
+	int r = 0;
+
+	for (size_t i = 0; r >= 0 && i < rv->n_sessions; i++) {
+		const struct nhi_review_session *s = &rv->sessions[i];
+		struct evidence_session es;
+		char user[96];
+
+		if (s->session == NULL)
+			continue;
+		nhi_escape(user, sizeof(user), s->user ? s->user : "?");
+		printf("\nSession %s (%s, ticket %s):\n", s->session, user,
+		       s->ticket ? s->ticket : "-");
+		r = evidence_find_session(j, s->session, &es);
+		if (r == -ENOENT) {
+			printf("  (its open record is not in these journals)\n");
+			r = 0;
+		} else if (r >= 0) {
+			r = evidence_commands(j, s->session, &es, utc, stdout);
+		}
+	}
+	if (r >= 0 && (fflush(stdout) == EOF || ferror(stdout)))
+		r = -EIO;
+	return r < 0 ? r : 0;
 }
 
 /*
@@ -652,6 +673,8 @@ cmd_review(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 							o.older_than * 1000000);
 	r = o.json ? review_print_json(&rv, stdout)
 		   : review_print_table(&rv, stdout, o.utc);
+	if (r >= 0 && o.commands)
+		r = print_commands(j, &rv, o.utc);
 	if (r < 0) {
 		fprintf(stderr, "nhiacct review: writing the output: %s\n", strerror(-r));
 		goto out;

@@ -21,6 +21,7 @@ static const struct {
 	{ "sessions", cmd_sessions, "live sessions with their ticket and time left" },
 	{ "revoke", cmd_revoke, "end sessions now" },
 	{ "review", cmd_review, "sessions and denials from the journal" },
+	{ "replay", cmd_replay, "play back a recorded session (tlog-play)" },
 	{ "ticket", cmd_ticket, "local tickets: new, approve (SSH-signed), list, show, withdraw, verify" },
 };
 

@@ -85,6 +85,7 @@ review_session_json(const struct nhi_review_session *s)
 		"type", "session", "user", "host", "rhost", "service", "ticket",
 		"approver", "requester", "purpose", "opened", "ended", "end",
 		"reason", "duration", "reviewed_by", "reviewed_at", "review_note",
+		"recorded", "recording", "boot_id",
 	};
 	json_t *v[] = {
 		json_string("session"), jstr(s->session), jstr(s->user),
@@ -96,6 +97,7 @@ review_session_json(const struct nhi_review_session *s)
 								   : jstr(s->reason),
 		s->duration >= 0 ? json_integer(s->duration) : json_null(),
 		jstr(s->reviewer), jtime(s->reviewed_usec), jstr(s->review_note),
+		json_boolean(s->recording != NULL), jstr(s->recording), jstr(s->boot_id),
 	};
 
 	return jobject(keys, v, sizeof(keys) / sizeof(keys[0]));
@@ -149,10 +151,10 @@ review_print_json(const struct nhi_review *rv, FILE *out)
 #define CELL_BUF (NHI_REVIEW_CELL_MAX * 4 + 1)
 
 enum { S_OPENED, S_ENDED, S_DURATION, S_END, S_USER, S_HOST, S_RHOST,
-       S_TICKET, S_APPROVER, S_REVIEWED, S_COLS };
+       S_TICKET, S_APPROVER, S_RECORDED, S_REVIEWED, S_COLS };
 static const char *const session_heads[S_COLS] = {
 	"OPENED", "ENDED", "DURATION", "END", "USER", "HOST", "RHOST",
-	"TICKET", "APPROVER", "REVIEWER",
+	"TICKET", "APPROVER", "REC", "REVIEWER",
 };
 
 enum { D_TIME, D_USER, D_HOST, D_RHOST, D_SERVICE, D_TICKET, D_REASON, D_COLS };
@@ -206,6 +208,7 @@ session_cell(const void *row, int col, bool utc, char *buf)
 	case S_RHOST: cell_text(buf, s->rhost); break;
 	case S_TICKET: cell_text(buf, s->ticket); break;
 	case S_APPROVER: cell_text(buf, s->approver); break;
+	case S_RECORDED: cell_text(buf, s->recording != NULL ? "yes" : "no"); break;
 	default: cell_text(buf, s->reviewer); break;
 	}
 }

@@ -204,6 +204,7 @@ nhi_audit(const struct nhi_record *rec)
 		add(&f, "NHIACCT_PROCESSES", np);
 	}
 	add(&f, "NHIACCT_CONNECTED", rec->connected);
+	add(&f, "NHIACCT_RECORDING", rec->recording);
 	if (rec->extra != NULL && strchr(rec->extra, '=') != NULL && f.n < FIELDS_MAX) {
 		if ((f.iov[f.n].iov_base = strdup(rec->extra)) == NULL)
 			f.oom = true;

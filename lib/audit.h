@@ -35,6 +35,7 @@ struct nhi_record {
 	bool has_processes;             /* NHIACCT_PROCESSES, when set */
 	uint64_t processes;
 	const char *connected;          /* NHIACCT_CONNECTED ("yes"/"no") or NULL */
+	const char *recording;          /* NHIACCT_RECORDING or NULL */
 	const char *extra;              /* "FIELD=value" extra field or NULL */
 };
 

@@ -402,6 +402,18 @@ set_signatures(const struct nhi_conf_key *k, struct nhi_conf *c, const char *v,
 }
 
 static int
+set_record(const struct nhi_conf_key *k, struct nhi_conf *c, const char *v,
+	   char *err, size_t errsz)
+{
+	static const char *const words[] = { "no", "required" };
+	int x = 0, r;
+
+	if ((r = set_choice(k, &x, v, words, 2, err, errsz)) == 0)
+		c->record = (enum nhi_record_mode)x;
+	return r;
+}
+
+static int
 set_pointer(const struct nhi_conf_key *k, struct nhi_conf *c, const char *v,
 	    char *err, size_t errsz)
 {
@@ -466,6 +478,7 @@ static const struct nhi_conf_key keys[] = {
 	{ "lookup",          "boolean",  "yes",       OFF(lookup), 0, 0, set_bool },
 	{ "prompt",          "boolean",  "yes",       OFF(prompt), 0, 0, set_bool },
 	{ "audit",           "choice",   "required",  OFF(audit), 0, 0, set_audit },
+	{ "record",          "choice",   "no",        OFF(record), 0, 0, set_record },
 	{ "state_dir",       "path",     NHI_DEFAULT_STATE_DIR, OFF(state_dir), 0, 0, set_path },
 	{ "recheck",         "duration", "60s",       OFF(recheck), 1, DAY, set_duration },
 	{ "warn_before",     "durations", "15m 1m",   OFF(warn_before), 0, 0, set_marks },

@@ -23,6 +23,7 @@
 enum nhi_backend_kind { NHI_BACKEND_FILE = 0, NHI_BACKEND_HTTP };
 enum nhi_audit_mode { NHI_AUDIT_REQUIRED = 0, NHI_AUDIT_BEST_EFFORT };
 enum nhi_signatures_mode { NHI_SIGNATURES_NO = 0, NHI_SIGNATURES_REQUIRED };
+enum nhi_record_mode { NHI_RECORD_NO = 0, NHI_RECORD_REQUIRED };
 
 enum nhi_field {
 	NHI_FIELD_ID = 0, NHI_FIELD_STATE, NHI_FIELD_REQUESTER, NHI_FIELD_APPROVER,
@@ -58,6 +59,7 @@ struct nhi_conf {
 	bool lookup;
 	bool prompt;
 	enum nhi_audit_mode audit;
+	enum nhi_record_mode record;    /* vendor sessions under tlog (recording.h) */
 	char *state_dir;
 	int64_t recheck;
 	int64_t warn_before[NHI_WARN_MAX]; /* sorted, largest first */

@@ -3,6 +3,7 @@
  * Opening and closing a vendor session (lifecycle.h).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "gate.h"
 #include "log.h"
 #include "reason.h"
+#include "recording.h"
 #include "ticket.h"
 
 static void
@@ -83,6 +85,40 @@ nhi_session_deny(const struct nhi_opening *o, const struct nhi_result *res,
 }
 
 enum nhi_reason
+nhi_session_recorder(const struct nhi_conf *c, const struct nhi_opening *o,
+		     const struct nhi_result *res, const char *login_shell,
+		     struct nhi_session *s, char *why, size_t whysz)
+{
+	struct nhi_record rec;
+	uint32_t audit;
+	char id[16];
+	int r;
+
+	why[0] = '\0';
+	r = nhi_audit_session_read(getpid(), &audit);
+	if (r < 0 && r != -ENODATA)
+		snprintf(why, whysz, "the audit session id of this login cannot be read: %s",
+			 strerror(-r));
+	else
+		r = nhi_recording_ready(&nhi_recorder_default, login_shell, o->uid, audit, why,
+					whysz);
+	if (r == 0) {
+		snprintf(id, sizeof(id), "%" PRIu32, audit);
+		return (s->recording = strdup(id)) == NULL ? NHI_DENY_CONFIG_ERROR : NHI_GRANT;
+	}
+	if (c->record != NHI_RECORD_REQUIRED)
+		return NHI_GRANT;       /* not recorded, and allowed to be */
+	record_for(o, NHI_EV_DENY, &rec);
+	rec.ticket = &res->ticket;
+	rec.ticket_id = res->ticket_id;
+	rec.reason = nhi_reason_name(NHI_DENY_RECORDING_UNAVAILABLE);
+	rec.detail = why;
+	rec.priority = LOG_ERR;
+	(void)nhi_audit(&rec);
+	return NHI_DENY_RECORDING_UNAVAILABLE;
+}
+
+enum nhi_reason
 nhi_session_commit(const struct nhi_conf *c, const struct nhi_opening *o,
 		   const struct nhi_result *res, const struct nhi_session *s,
 		   char *detail, size_t detailsz)
@@ -106,6 +142,7 @@ nhi_session_commit(const struct nhi_conf *c, const struct nhi_opening *o,
 	rec.ticket = &res->ticket;
 	rec.ticket_id = s->ticket;
 	rec.session = s->id;
+	rec.recording = s->recording;
 	if ((e = nhi_audit(&rec)) < 0 && c->audit == NHI_AUDIT_REQUIRED) {
 		snprintf(detail, detailsz, "open record of session %s not written to the journal: %s",
 			 s->id, strerror(-e));

@@ -6,6 +6,9 @@
  * Opening, in this order, so that a failure leaves nothing behind:
  *   nhi_session_prepare   the record in memory: id, opener, window (a window
  *                         that closed since the account phase is refused);
+ *   nhi_session_recorder  with record = required, a session that cannot be
+ *                         recorded is refused; a recorded one notes its
+ *                         audit session id (NHIACCT_RECORDING);
  *   (the front-end exports NHIACCT_* and sets pam data: nothing written yet)
  *   nhi_session_commit    <state_dir>/<id>.json (no record, no session), then
  *                         the `open` journal record (audit = required: on
@@ -45,6 +48,14 @@ struct nhi_opening {
  * ticket id or end, other negative errno on failure. */
 int nhi_session_prepare(const struct nhi_opening *o, const struct nhi_result *res,
 			int64_t now, struct nhi_session *s);
+
+/* Is the session recorded (recording.h)?  login_shell: the account's, from
+ * NSS (NULL if unknown).  Sets s->recording when it is.  NHI_GRANT, or
+ * recording_unavailable (record = required) with the deny record written
+ * and why saying what is missing. */
+enum nhi_reason nhi_session_recorder(const struct nhi_conf *c, const struct nhi_opening *o,
+				     const struct nhi_result *res, const char *login_shell,
+				     struct nhi_session *s, char *why, size_t whysz);
 
 /* Registers s and writes `open`.  NHI_GRANT, or the reason of the refusal
  * (config_error: state_dir unusable; audit_unavailable), for which the

@@ -40,6 +40,8 @@ static const struct {
 		"the ticket's approval signature does not verify" },
 	[NHI_DENY_AUDIT_UNAVAILABLE] = { "audit_unavailable",
 		"the access record could not be written, so access is refused" },
+	[NHI_DENY_RECORDING_UNAVAILABLE] = { "recording_unavailable",
+		"this host records vendor sessions and cannot record yours; ask the administrators" },
 	[NHI_DENY_CONFIG_ERROR] = { "config_error",
 		"access control on this host is misconfigured; ask the administrators" },
 };

@@ -27,6 +27,7 @@ enum nhi_reason {
 	NHI_DENY_INSUFFICIENT_APPROVALS,/* fewer than min_approvers valid approvers */
 	NHI_DENY_UNSIGNED,              /* signatures = required, an approver has not signed */
 	NHI_DENY_BAD_SIGNATURE,         /* a signature does not verify against approver_keys */
+	NHI_DENY_RECORDING_UNAVAILABLE, /* record = required, the session cannot be recorded */
 	NHI_DENY_AUDIT_UNAVAILABLE,     /* record not written, audit = required */
 	NHI_DENY_CONFIG_ERROR,          /* config missing, unreadable, unsafe, invalid */
 	NHI_REASON_MAX

@@ -23,6 +23,7 @@ static const char *const end_names[NHI_END_MAX] = {
 	[NHI_END_REVOKED_EXPIRED] = "revoked-expired",
 	[NHI_END_REVOKED_WITHDRAWN] = "revoked-withdrawn",
 	[NHI_END_REVOKED_MANUAL] = "revoked-manual",
+	[NHI_END_REVOKED_RECORDING] = "revoked-recording-lost",
 	[NHI_END_REVOKED] = "revoked",
 };
 
@@ -95,6 +96,8 @@ session_free(struct nhi_review_session *s)
 	free(s->purpose);
 	free(s->reason);
 	free(s->reviewer);
+	free(s->recording);
+	free(s->boot_id);
 	free(s->review_note);
 }
 
@@ -277,6 +280,11 @@ session_merge(struct nhi_review_session *s, const struct nhi_review_entry *e)
 		if (earlier(e->usec, s->opened_usec))
 			s->opened_usec = e->usec;
 		s->has_open = true;
+		if (e->recording != NULL && s->recording == NULL) {
+			r = dup_opt(&s->recording, e->recording);
+			if (r == 0)
+				r = dup_opt(&s->boot_id, e->boot_id);
+		}
 		break;
 	case NHI_EV_CLOSE:
 		if (earlier(e->usec, s->close_usec)) {
@@ -460,6 +468,8 @@ revoke_end(const char *reason)
 		return NHI_END_REVOKED_WITHDRAWN;
 	if (strcmp(reason, "manual") == 0)
 		return NHI_END_REVOKED_MANUAL;
+	if (strcmp(reason, "recording_lost") == 0)
+		return NHI_END_REVOKED_RECORDING;
 	return NHI_END_REVOKED;
 }
 

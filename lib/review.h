@@ -29,6 +29,7 @@ enum nhi_review_end {
 	NHI_END_REVOKED_EXPIRED,        /* revoke, reason expired */
 	NHI_END_REVOKED_WITHDRAWN,      /* revoke, reason withdrawn */
 	NHI_END_REVOKED_MANUAL,         /* revoke, reason manual */
+	NHI_END_REVOKED_RECORDING,      /* revoke, reason recording_lost */
 	NHI_END_REVOKED,                /* revoke with another or no reason */
 	NHI_END_MAX
 };
@@ -44,6 +45,8 @@ struct nhi_review_entry {
 	const char *reason, *session;
 	int64_t duration;               /* NHIACCT_DURATION; < 0 when absent */
 	const char *reviewer, *note;    /* a reviewed record's */
+	const char *recording;          /* an open record's NHIACCT_RECORDING */
+	const char *boot_id;            /* _BOOT_ID: the boot the audit id is of */
 };
 
 /* What the reviewer asked for.  Strings borrowed for the call to init. */
@@ -59,6 +62,10 @@ struct nhi_review_session {
 	char *user, *service, *rhost, *host;
 	char *ticket, *approver, *requester, *purpose;
 	char *reason;                   /* revoke reason, as written */
+	/* NHIACCT_RECORDING of the open record and its boot (tlog's
+	 * TLOG_SESSION is an audit session id, unique within one boot):
+	 * NULL when the session was not recorded */
+	char *recording, *boot_id;
 	bool has_open;                  /* the open record was seen */
 	int64_t opened_usec;            /* NHI_USEC_UNKNOWN when not seen */
 	int64_t first_usec;             /* earliest record of the session */

@@ -344,6 +344,7 @@ revoke_record(const struct nhi_conf *c, const struct nhi_session *s, const struc
 	rec.connected = rep->connected ? "yes" : "no";
 	rec.note = rep->incomplete ? "incomplete" : NULL;
 	rec.extra = why->op;
+	rec.detail = why->detail;
 	if ((r = nhi_audit(&rec)) < 0)
 		nhi_log(LOG_ERR, "revoke record of session %s not written to the journal: %s",
 			s->id, strerror(-r));

@@ -59,8 +59,9 @@ struct nhi_conf;
 /* Why and by whom a session is ended; the front-end fills it. */
 struct nhi_revoke_why {
 	const char *identifier;         /* SYSLOG_IDENTIFIER of the record ("nhiacct") */
-	const char *reason;             /* "expired", "withdrawn", "manual" */
+	const char *reason;             /* "expired", "withdrawn", "manual", "recording_lost" */
 	const char *op;                 /* "NHIACCT_OPERATOR=..." or NULL */
+	const char *detail;             /* NHIACCT_DETAIL: what was seen, or NULL */
 	bool always_record;             /* record even a closed session with nothing left */
 };
 

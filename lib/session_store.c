@@ -35,6 +35,7 @@ nhi_session_free(struct nhi_session *s)
 	free(s->ticket);
 	free(s->approver);
 	free(s->logind);
+	free(s->recording);
 	free(s->tty);
 	free(s->rhost);
 	free(s->service);
@@ -126,6 +127,7 @@ nhi_session_to_json(const struct nhi_session *s, json_t **out)
 	    json_object_set_new(o, "pid", json_integer((json_int_t)s->pid)) < 0 ||
 	    json_object_set_new(o, "start_time", json_integer((json_int_t)s->start_time)) < 0 ||
 	    set_opt(o, "approver", s->approver) < 0 || set_opt(o, "logind", s->logind) < 0 ||
+	    set_opt(o, "recording", s->recording) < 0 ||
 	    set_opt(o, "tty", s->tty) < 0 || set_opt(o, "rhost", s->rhost) < 0 ||
 	    set_opt(o, "service", s->service) < 0)
 		goto out;
@@ -189,6 +191,7 @@ nhi_session_from_json(json_t *doc, struct nhi_session *s)
 	    (r = get_str(doc, "ticket", true, &s->ticket)) < 0 ||
 	    (r = get_str(doc, "approver", false, &s->approver)) < 0 ||
 	    (r = get_str(doc, "logind", false, &s->logind)) < 0 ||
+	    (r = get_str(doc, "recording", false, &s->recording)) < 0 ||
 	    (r = get_str(doc, "tty", false, &s->tty)) < 0 ||
 	    (r = get_str(doc, "rhost", false, &s->rhost)) < 0 ||
 	    (r = get_str(doc, "service", false, &s->service)) < 0 ||

@@ -45,6 +45,8 @@ struct nhi_session {
 	pid_t pid;              /* the process that opened the session */
 	uint64_t start_time;    /* its start time: /proc/PID/stat field 22 */
 	char *logind;           /* logind session id (XDG_SESSION_ID) or NULL */
+	char *recording;        /* audit session id of a recorded login (tlog's
+				 * TLOG_SESSION), or NULL: not recorded */
 	char *tty;              /* PAM_TTY */
 	char *rhost;
 	char *service;

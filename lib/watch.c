@@ -21,6 +21,7 @@
 #include "log.h"
 #include "policy.h"
 #include "reason.h"
+#include "recording.h"
 #include "ticket.h"
 #include "timeutil.h"
 #include "proc.h"
@@ -221,6 +222,73 @@ check_openers(struct nhi_watch *w, int64_t now)
 			nhi_log(LOG_ERR, "session %s: cannot tell whether its process %d is still "
 				"there (%s); kept open", s->id, (int)s->pid, strerror(-r));
 	}
+}
+
+/*
+ * Open records of recorded sessions: is everything the login runs still
+ * under a recorder (recording.h)?  A recorder killed or dead of a failed
+ * write leaves the vendor's programs outside: with record = required the
+ * session is revoked (recording_lost), else it is only logged.  Closed
+ * records are not looked at: what was left at logout ends with the window.
+ */
+static void
+check_recordings(struct nhi_watch *w)
+{
+	for (size_t i = 0; i < w->live.n; i++) {
+		struct nhi_session *s = &w->live.v[i];
+		struct nhi_revoke_why why = { .identifier = w->identifier,
+					      .reason = "recording_lost" };
+		struct nhi_rec_proc *v;
+		char detail[256], *end;
+		unsigned long audit;
+		size_t n;
+		ssize_t k;
+		int r;
+
+		if (s->closed || s->recording == NULL || s->not_after == INT64_MIN)
+			continue;
+		errno = 0;
+		audit = strtoul(s->recording, &end, 10);
+		if (errno || *end != '\0' || audit >= NHI_AUDIT_SESSION_UNSET) {
+			snprintf(detail, sizeof(detail), "the record names no audit session (%s)",
+				 s->recording);
+			k = -2;
+			v = NULL;
+		} else if ((r = nhi_recording_procs(&nhi_recorder_default, (uint32_t)audit, &v,
+						    &n)) < 0) {
+			snprintf(detail, sizeof(detail), "its processes cannot be listed: %s",
+				 strerror(-r));
+			k = -2;
+		} else if ((k = nhi_recording_escapee(v, n, s->pid)) >= 0) {
+			snprintf(detail, sizeof(detail), "process %d (%s, uid %ld, parent %d) runs "
+				 "outside the recorder: the recorder died or the process left it",
+				 (int)v[k].pid, v[k].exe[0] ? v[k].exe : "?",
+				 v[k].uid == (uid_t)-1 ? -1L : (long)v[k].uid, (int)v[k].ppid);
+		}
+		free(v);
+		if (k == -1)
+			continue;
+		if (w->conf->record != NHI_RECORD_REQUIRED) {
+			nhi_log(LOG_WARNING, "session %s of %s: %s", s->id, s->user, detail);
+			continue;
+		}
+		nhi_log(LOG_NOTICE, "session %s of %s: %s; revoked (recording_lost)", s->id, s->user,
+			detail);
+		why.detail = detail;
+		if (nhi_session_revoke(w->conf, w->dirfd, s, &why, NULL) == 0)
+			w->revoked++;
+		s->not_after = INT64_MIN;       /* ended: the pass drops it */
+	}
+}
+
+/* Whether a recorded session is open: the pass then runs every second. */
+static bool
+recording_open(const struct nhi_watch *w)
+{
+	for (size_t i = 0; i < w->live.n; i++)
+		if (!w->live.v[i].closed && w->live.v[i].recording != NULL)
+			return true;
+	return false;
 }
 
 /* ---- recheck: in a child, never in the pass ------------------------------- */
@@ -457,6 +525,7 @@ nhi_watch_pass(struct nhi_watch *w, int64_t now, int64_t *next)
 	if ((r = reload(w)) < 0)
 		return r;
 	check_openers(w, now);
+	check_recordings(w);
 	if ((r = act_on_due(w, now)) < 0)
 		return r;
 	/* what was ended is out of the list; the rest decides the next wake */
@@ -477,5 +546,7 @@ nhi_watch_pass(struct nhi_watch *w, int64_t now, int64_t *next)
 	if (n_due > 0 || wake <= now)
 		wake = now;
 	*next = wake < w->next_recheck ? wake : w->next_recheck;
+	if (recording_open(w) && *next > now + NHI_RECORDING_CHECK)
+		*next = now + NHI_RECORDING_CHECK;
 	return 0;
 }

@@ -15,6 +15,7 @@
  * the vendor left running is still ended at the window end by the watch.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
+#include <security/pam_modutil.h>
 
 #include "lifecycle.h"
 #include "pam_common.h"
@@ -99,6 +101,15 @@ opening_of(struct nhi_pam *p, struct nhi_opening *o)
 	};
 }
 
+/* The account's login shell, as NSS says: NULL if it cannot be told. */
+static const char *
+login_shell(struct nhi_pam *p)
+{
+	const struct passwd *pw = pam_modutil_getpwuid(p->pamh, p->id.uid);
+
+	return pw != NULL ? pw->pw_shell : NULL;
+}
+
 /* Tells the vendor why the session is refused (one line, as everywhere). */
 static int
 refuse(struct nhi_pam *p, const struct nhi_result *res, enum nhi_reason why)
@@ -154,6 +165,13 @@ open_granted(struct nhi_pam *p, const struct nhi_result *res)
 		pam_syslog(p->pamh, LOG_ERR, "cannot prepare the session record: %s", strerror(-e));
 		(void)nhi_session_deny(&o, res, NHI_DENY_CONFIG_ERROR, "session");
 		r = refuse(p, res, NHI_DENY_CONFIG_ERROR);
+		goto out;
+	}
+	if ((why = nhi_session_recorder(&p->conf, &o, res, login_shell(p), &s, detail,
+					sizeof(detail))) != NHI_GRANT) {
+		pam_syslog(p->pamh, LOG_ERR, "session of %s cannot be recorded: %s", p->user,
+			   detail);
+		r = refuse(p, res, why);
 		goto out;
 	}
 	if (export(p, &s, now) != PAM_SUCCESS) {

@@ -41,7 +41,8 @@ rm -f "${TMPDIR:-/tmp}/nhi-conf-keys.$$"
 REASONS="no_ticket bad_ticket_id not_found backend_error malformed not_approved
 no_approver self_approved approver_not_allowed account_out_of_scope
 host_out_of_scope no_time_limit not_yet_valid expired window_too_long
-insufficient_approvals unsigned bad_signature audit_unavailable config_error"
+insufficient_approvals unsigned bad_signature recording_unavailable audit_unavailable
+config_error"
 MSGIDS="6e8d6eb89f0e40bfa07113b94a74d544 8310785ed9034f82afd31332e5fcd088
 5e20c685e20346ffb60a8e6d1894b6eb 7cd6de60d89642c1b3b6126e875e42a4
 d09631a45caa44358619e0e0f5b07be6 e529a43b2f3e4c599cf1e759e8180cff

@@ -24,7 +24,7 @@
 #   sdh_stop            kills its PID 1: the whole namespace goes with it
 
 SDH_PID=
-SDH_PACKAGES=systemd,systemd-sysv,dbus,dbus-user-session,libpam-systemd,openssh-server,openssh-client,libjansson4,libcurl4,libjq1,procps,python3,tmux,cron,psmisc
+SDH_PACKAGES=systemd,systemd-sysv,dbus,dbus-user-session,libpam-systemd,openssh-server,openssh-client,libjansson4,libcurl4,libjq1,procps,python3,tmux,cron,psmisc,tlog
 
 sdh_root_cache() {
 	local sum dir

@@ -219,6 +219,7 @@ static void test_end_names(void **state)
 	assert_string_equal(nhi_review_end_name(NHI_END_REVOKED_EXPIRED), "revoked-expired");
 	assert_string_equal(nhi_review_end_name(NHI_END_REVOKED_WITHDRAWN), "revoked-withdrawn");
 	assert_string_equal(nhi_review_end_name(NHI_END_REVOKED_MANUAL), "revoked-manual");
+	assert_string_equal(nhi_review_end_name(NHI_END_REVOKED_RECORDING), "revoked-recording-lost");
 	assert_string_equal(nhi_review_end_name(NHI_END_REVOKED), "revoked");
 	assert_null(nhi_review_end_name(NHI_END_MAX));
 }
@@ -270,6 +271,7 @@ static void test_session_revoked_kinds(void **state)
 		{ "expired", NHI_END_REVOKED_EXPIRED },
 		{ "withdrawn", NHI_END_REVOKED_WITHDRAWN },
 		{ "manual", NHI_END_REVOKED_MANUAL },
+		{ "recording_lost", NHI_END_REVOKED_RECORDING },
 		{ "something_new", NHI_END_REVOKED },
 		{ NULL, NHI_END_REVOKED },
 	};
@@ -536,9 +538,12 @@ static void test_json_session(void **state)
 	e.approver = "alice";
 	e.requester = "acme";
 	e.purpose = "line1\nline2";
+	e.recording = "376";
+	e.boot_id = "729b1ba393344118bbeabbde9d07eb4d";
 	add(rv, e);
 	e = ev(NHI_EV_REVOKE, T0 + S(10 * 3600), "s1", "vendor1", "CHG-1");
 	e.reason = "withdrawn";
+	e.recording = "999";    /* only the open record's counts */
 	e.duration = 3599;
 	add(rv, e);
 	add(rv, ev(NHI_EV_OPEN, T0, "s0", "vendor2", "CHG-2"));
@@ -552,7 +557,8 @@ static void test_json_session(void **state)
 		"\"purpose\":\"line1\\nline2\",\"opened\":\"2026-11-22T09:00:00Z\","
 		"\"ended\":\"2026-11-22T10:00:00Z\",\"end\":\"revoked-withdrawn\","
 		"\"reason\":\"withdrawn\",\"duration\":3599,\"reviewed_by\":null,"
-		"\"reviewed_at\":null,\"review_note\":null}");
+		"\"reviewed_at\":null,\"review_note\":null,\"recorded\":true,"
+		"\"recording\":\"376\",\"boot_id\":\"729b1ba393344118bbeabbde9d07eb4d\"}");
 	free(s);
 	s = json_text(review_session_json(&rv->sessions[0]));
 	assert_string_equal(s,
@@ -561,7 +567,8 @@ static void test_json_session(void **state)
 		"\"ticket\":\"CHG-2\",\"approver\":null,\"requester\":null,"
 		"\"purpose\":null,\"opened\":\"2026-11-22T00:00:00Z\","
 		"\"ended\":null,\"end\":\"open\",\"reason\":null,\"duration\":null,"
-		"\"reviewed_by\":null,\"reviewed_at\":null,\"review_note\":null}");
+		"\"reviewed_by\":null,\"reviewed_at\":null,\"review_note\":null,"
+		"\"recorded\":false,\"recording\":null,\"boot_id\":null}");
 	free(s);
 	drop(rv);
 }
@@ -644,7 +651,10 @@ static void test_print_table(void **state)
 	e = ev(NHI_EV_CLOSE, T0 + S(3725), "s1", "vendor1", "CHG-1");
 	e.duration = 3725;
 	add(rv, e);
-	add(rv, ev(NHI_EV_OPEN, T0 + S(60), "s2", "v2", "CHG-22"));
+	e = ev(NHI_EV_OPEN, T0 + S(60), "s2", "v2", "CHG-22");
+	e.recording = "376";
+	e.boot_id = "729b1ba393344118bbeabbde9d07eb4d";
+	add(rv, e);
 	e = ev(NHI_EV_DENY, T0 + S(5), NULL, "vendor9", NULL);
 	e.reason = "no_ticket";
 	add(rv, e);
@@ -652,9 +662,9 @@ static void test_print_table(void **state)
 	out = capture(rv, false);
 	assert_string_equal(out,
 		"Sessions:\n"
-		"OPENED                   ENDED                    DURATION  END     USER     HOST   RHOST      TICKET  APPROVER       REVIEWER\n"
-		"2026-11-22 00:00:00 UTC  2026-11-22 01:02:05 UTC  1h 2m     closed  vendor1  jump1  192.0.2.7  CHG-1   al\\x1b[31mice  -\n"
-		"2026-11-22 00:01:00 UTC  -                        -         open    v2       jump1  192.0.2.7  CHG-22  -              -\n"
+		"OPENED                   ENDED                    DURATION  END     USER     HOST   RHOST      TICKET  APPROVER       REC  REVIEWER\n"
+		"2026-11-22 00:00:00 UTC  2026-11-22 01:02:05 UTC  1h 2m     closed  vendor1  jump1  192.0.2.7  CHG-1   al\\x1b[31mice  no   -\n"
+		"2026-11-22 00:01:00 UTC  -                        -         open    v2       jump1  192.0.2.7  CHG-22  -              yes  -\n"
 		"\n"
 		"Denials:\n"
 		"TIME                     USER     HOST   RHOST      SERVICE  TICKET  REASON\n"

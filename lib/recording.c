@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Session recording with tlog (recording.h).  Reading only: what is done
+ * about an unrecorded process is the watch's (revoke.c).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "proc.h"
+#include "recording.h"
+
+const struct nhi_recorder_paths nhi_recorder_default = {
+	.shell = NHI_RECORD_SHELL,
+	.recorder = NHI_TLOG_REC_SESSION,
+	.lock_dir = NHI_TLOG_LOCK_DIR,
+	.journal = "/run/systemd/journal/socket",
+};
+
+static int
+read_small(const char *path, char *buf, size_t max, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = nhi_fd_read(fd, buf, max, len);
+	close(fd);
+	return r;
+}
+
+static int
+parse_u32(const char *s, uint32_t *out)
+{
+	unsigned long long v = 0;
+
+	if (*s < '0' || *s > '9')
+		return -EBADMSG;
+	for (; *s >= '0' && *s <= '9'; s++)
+		if ((v = v * 10 + (unsigned)(*s - '0')) > UINT32_MAX)
+			return -EBADMSG;
+	if (*s != '\0' && *s != '\n')
+		return -EBADMSG;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int
+nhi_audit_session_read(pid_t pid, uint32_t *out)
+{
+	char path[64], buf[32];
+	size_t len;
+	int r;
+
+	*out = NHI_AUDIT_SESSION_UNSET;
+	snprintf(path, sizeof(path), "/proc/%d/sessionid", (int)pid);
+	if ((r = read_small(path, buf, sizeof(buf) - 1, &len)) < 0)
+		return r == -ENOENT ? -ESRCH : r;
+	buf[len] = '\0';
+	if ((r = parse_u32(buf, out)) < 0)
+		return r;
+	return *out == NHI_AUDIT_SESSION_UNSET ? -ENODATA : 0;
+}
+
+/* A program root installed: a regular file of root's, executable, that
+ * nobody else can change. */
+static int
+program_safe(const char *what, const char *path, char *why, size_t whysz)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		snprintf(why, whysz, "%s %s: %s", what, path, strerror(errno));
+		return errno == ENOENT ? -ENOENT : -errno;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 0022) != 0 ||
+	    (st.st_mode & S_IXOTH) == 0) {
+		snprintf(why, whysz, "%s %s is not a program of root's that only root can change",
+			 what, path);
+		return -EACCES;
+	}
+	return 0;
+}
+
+int
+nhi_recording_ready(const struct nhi_recorder_paths *p, const char *login_shell,
+		    uid_t uid, uint32_t audit, char *why, size_t whysz)
+{
+	struct stat st;
+	int r;
+
+	why[0] = '\0';
+	if (audit == NHI_AUDIT_SESSION_UNSET) {
+		snprintf(why, whysz, "the login has no audit session id, which links it to its "
+			 "recording (pam_loginuid.so must come before pam_nhiacct.so in the session "
+			 "stack)");
+		return -ENODATA;
+	}
+	if (login_shell == NULL || strcmp(login_shell, p->shell) != 0) {
+		snprintf(why, whysz, "the account's login shell is %s, not %s: its sessions would "
+			 "not run under the recorder", login_shell ? login_shell : "unknown",
+			 p->shell);
+		return -EPERM;
+	}
+	if ((r = program_safe("the vendors' shell", p->shell, why, whysz)) < 0 ||
+	    (r = program_safe("the recorder (tlog)", p->recorder, why, whysz)) < 0)
+		return r;
+	/* tlog records nothing for an audit session it finds locked; Debian
+	 * makes the folder _tlog's, 0755 */
+	if (lstat(p->lock_dir, &st) == 0 &&
+	    (!S_ISDIR(st.st_mode) || st.st_uid == uid || (st.st_mode & 0022) != 0)) {
+		snprintf(why, whysz, "%s is writable by the vendor: it could mark its session "
+			 "as recorded already and tlog would record nothing", p->lock_dir);
+		return -EACCES;
+	}
+	/* the recorder runs as the vendor: it must reach journald */
+	if (stat(p->journal, &st) < 0 || !S_ISSOCK(st.st_mode) || (st.st_mode & 0002) == 0) {
+		snprintf(why, whysz, "the recorder, running as the vendor, cannot write to the "
+			 "journal (%s)", p->journal);
+		return -EACCES;
+	}
+	return 0;
+}
+
+/* ---- while the session is open --------------------------------------------- */
+
+enum nhi_rec_role
+nhi_rec_role_of(const struct nhi_recorder_paths *p, const char *exe)
+{
+	static const char deleted[] = " (deleted)";
+	char path[PATH_MAX];
+	size_t len;
+
+	if (exe == NULL || (len = strlen(exe)) >= sizeof(path))
+		return NHI_ROLE_OTHER;
+	memcpy(path, exe, len + 1);
+	if (len > sizeof(deleted) - 1 && strcmp(path + len - (sizeof(deleted) - 1), deleted) == 0)
+		path[len - (sizeof(deleted) - 1)] = '\0';
+	if (strcmp(path, p->recorder) == 0)
+		return NHI_ROLE_RECORDER;
+	if (strcmp(path, p->shell) == 0)
+		return NHI_ROLE_SHELL;
+	if (strcmp(path, NHI_SFTP_SERVER) == 0)
+		return NHI_ROLE_SFTP;
+	if (strcmp(path, "/usr/sbin/sshd") == 0)
+		return NHI_ROLE_SSHD;
+	return NHI_ROLE_OTHER;
+}
+
+static ssize_t
+find_pid(const struct nhi_rec_proc *v, size_t n, pid_t pid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].pid == pid)
+			return (ssize_t)i;
+	return -1;
+}
+
+/* Is v[i] under the recorder (recording.h)?  The walk is bounded by n: a
+ * parent loop (pid reuse between reads) ends it as "outside". */
+static bool
+recorded(const struct nhi_rec_proc *v, size_t n, size_t i, pid_t opener)
+{
+	bool plain = false;     /* a vendor's program on the way up */
+
+	for (size_t steps = 0; steps <= n; steps++) {
+		const struct nhi_rec_proc *q = &v[i];
+		ssize_t up;
+
+		if (q->pid == opener || q->role == NHI_ROLE_RECORDER)
+			return q->pid != opener || !plain;
+		if (q->role == NHI_ROLE_OTHER && q->uid != 0)
+			plain = true;
+		if (q->ppid == opener)
+			return !plain;
+		if ((up = find_pid(v, n, q->ppid)) < 0)
+			return false;   /* left the session */
+		i = (size_t)up;
+	}
+	return false;
+}
+
+ssize_t
+nhi_recording_escapee(const struct nhi_rec_proc *v, size_t n, pid_t opener)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].pid != opener && !recorded(v, n, i, opener))
+			return (ssize_t)i;
+	return -1;
+}
+
+/* Real uid from /proc/PID/status ("Uid:\tREAL\tEFF..."). */
+static int
+status_uid(pid_t pid, uid_t *uid)
+{
+	char path[64], buf[8192], *l;
+	uint32_t v;
+	size_t len;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((r = read_small(path, buf, sizeof(buf) - 1, &len)) < 0)
+		return r;
+	buf[len] = '\0';
+	if ((l = strstr(buf, "\nUid:\t")) == NULL)
+		return -EBADMSG;
+	l += strlen("\nUid:\t");
+	l[strcspn(l, "\t\n")] = '\0';
+	if ((r = parse_u32(l, &v)) < 0)
+		return r;
+	*uid = (uid_t)v;
+	return 0;
+}
+
+/* The programs of the roles, by file identity: /proc/PID/exe names a file
+ * by the path as the reader's root sees it, which a process in another
+ * mount namespace (a sandboxed service) may see differently. */
+struct role_files {
+	struct stat st[NHI_ROLE_SSHD + 1];
+	bool have[NHI_ROLE_SSHD + 1];
+};
+
+static void
+role_files_load(const struct nhi_recorder_paths *p, struct role_files *rf)
+{
+	const char *path[NHI_ROLE_SSHD + 1] = {
+		[NHI_ROLE_RECORDER] = p->recorder, [NHI_ROLE_SHELL] = p->shell,
+		[NHI_ROLE_SFTP] = NHI_SFTP_SERVER, [NHI_ROLE_SSHD] = "/usr/sbin/sshd",
+	};
+
+	memset(rf, 0, sizeof(*rf));
+	for (int i = NHI_ROLE_RECORDER; i <= NHI_ROLE_SSHD; i++)
+		rf->have[i] = stat(path[i], &rf->st[i]) == 0;
+}
+
+static enum nhi_rec_role
+role_by_file(const struct role_files *rf, pid_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	if (stat(path, &st) < 0)
+		return NHI_ROLE_OTHER;
+	for (int i = NHI_ROLE_RECORDER; i <= NHI_ROLE_SSHD; i++)
+		if (rf->have[i] && rf->st[i].st_dev == st.st_dev && rf->st[i].st_ino == st.st_ino)
+			return (enum nhi_rec_role)i;
+	return NHI_ROLE_OTHER;
+}
+
+static int
+read_one(const struct nhi_recorder_paths *p, const struct role_files *rf, pid_t pid,
+	 struct nhi_rec_proc *out)
+{
+	struct nhi_proc_stat st;
+	char path[64], exe[PATH_MAX];
+	ssize_t len;
+	int r;
+
+	if ((r = nhi_proc_stat_read(pid, &st)) < 0)
+		return r;
+	if (st.state == 'Z' || st.state == 'X')
+		return -ESRCH;
+	*out = (struct nhi_rec_proc){ .pid = pid, .ppid = st.ppid, .uid = (uid_t)-1 };
+	if ((r = status_uid(pid, &out->uid)) == -ENOENT)
+		return -ESRCH;
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	if ((len = readlink(path, exe, sizeof(exe) - 1)) < 0)
+		/* gone meanwhile, or unreadable: then it counts as a program */
+		return errno == ENOENT && nhi_proc_stat_read(pid, &st) == -ESRCH ? -ESRCH : 0;
+	exe[len] = '\0';
+	if ((out->role = role_by_file(rf, pid)) == NHI_ROLE_OTHER)
+		out->role = nhi_rec_role_of(p, exe);    /* replaced by an upgrade */
+	len = (ssize_t)strnlen(exe, sizeof(out->exe) - 1);
+	memcpy(out->exe, exe, (size_t)len);
+	out->exe[len] = '\0';
+	return 0;
+}
+
+int
+nhi_recording_procs(const struct nhi_recorder_paths *p, uint32_t audit,
+		    struct nhi_rec_proc **out, size_t *n)
+{
+	struct nhi_rec_proc *v = NULL;
+	struct role_files rf;
+	size_t cap = 0, k = 0;
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	*out = NULL;
+	*n = 0;
+	role_files_load(p, &rf);
+	if ((d = opendir("/proc")) == NULL)
+		return -errno;
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		uint32_t sid;
+
+		if (*end != '\0' || pid <= 0 || pid > INT32_MAX)
+			continue;
+		r = nhi_audit_session_read((pid_t)pid, &sid);
+		if (r == -ESRCH || r == -ENODATA || (r == 0 && sid != audit)) {
+			r = 0;
+			continue;
+		}
+		if (k == cap) {
+			struct nhi_rec_proc *nv;
+
+			if (cap >= NHI_PROC_MAX ||
+			    (nv = realloc(v, (cap ? cap * 2 : 64) * sizeof(*v))) == NULL) {
+				r = -ENOMEM;
+				break;
+			}
+			v = nv;
+			cap = cap ? cap * 2 : 64;
+		}
+		if (r < 0) {
+			/* cannot tell its session: it counts, unrecorded */
+			v[k++] = (struct nhi_rec_proc){ .pid = (pid_t)pid, .uid = (uid_t)-1 };
+			r = 0;
+			continue;
+		}
+		if ((r = read_one(p, &rf, (pid_t)pid, &v[k])) == -ESRCH) {
+			r = 0;
+			continue;
+		}
+		if (r < 0)
+			v[k] = (struct nhi_rec_proc){ .pid = (pid_t)pid, .uid = (uid_t)-1 };
+		k++;
+		r = 0;
+	}
+	closedir(d);
+	if (r < 0) {
+		free(v);
+		return r;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}

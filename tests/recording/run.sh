@@ -1,0 +1,171 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# tests/recording/run.sh BUILD: every vendor session recorded (record =
+# required) on a real systemd host (systemd 252, journald, logind,
+# pam_loginuid, pam_systemd, OpenSSH 9.2, tlog 12) booted in namespaces
+# (tests/lib/systemd_host.sh), set up as pam_nhiacct(8) RECORDING says: the
+# vendor's login shell is nhiacct-shell, the shipped sshd Match block
+# (nhiacct-record.conf.example), the shipped watch unit.
+#   1. a pty session typing commands, `ssh host 'id; cat /etc/hostname'`,
+#      `ssh -n host cmd`, scp up and down (sftp protocol and -O), sftp
+#      put/get: each is linked (NHIACCT_RECORDING) and recorded; `nhiacct
+#      replay` reproduces the pty session's output; `review --commands`
+#      lists the commands and the files;
+#   2. the dodges: `ssh -tt host 'scp -t /tmp/x; bash'`, TLOG_* variables
+#      sent by the client, `ssh -N -L` and `ssh -W` (refused by the Match
+#      block);
+#   3. the recorder killed while the connection stays (a second channel of
+#      one connection): revoked, recording_lost;
+#   4. tlog missing, and a journal the vendor cannot write to: refused with
+#      recording_unavailable; root still let in.
+# Skips (77) when not root or when no Debian root can be built.
+set -u
+. "$(dirname "$0")/../lib/common.sh"
+[ "$(id -u)" -eq 0 ] || skip "needs root (namespaces, a booted systemd)"
+need_cmd unshare nsenter mount ssh scp sftp ssh-keygen python3 jq
+if [ -z "${NHI_SDH_NS:-}" ]; then
+	NHI_SDH_NS=1 exec unshare -m --propagation private "$(readlink -f "$0")" "$@"
+fi
+. "$NHI_TOP/tests/lib/systemd_host.sh"
+
+BUILD=$(cd "${1:-build}" 2>/dev/null && pwd) || fail "no build directory '${1:-build}'"
+cache=$(sdh_root_cache)
+rc=$?
+[ $rc -eq 77 ] && { echo "$cache"; exit 77; }
+[ $rc -eq 0 ] || fail "no systemd root"
+[ -x "$cache/usr/bin/tlog-rec-session" ] || fail "the systemd root has no tlog"
+T=$(mktemp -d /var/tmp/nhiacct-rec.XXXXXX)
+[ -n "$T" ] && [ -d "$T" ] || fail "no work folder"
+cleanup() {
+	local rc=$?
+	if [ $rc -ne 0 ] && [ -n "$SDH_PID" ]; then
+		echo "---- host journal ----" >&2
+		sdh_run journalctl -q --no-pager -o short-precise -t nhiacct -t pam_nhiacct \
+			-t nhiacct-shell -t sftp-server -t sshd -u nhiacct-watch.service |
+			tail -n 80 >&2
+	fi
+	if [ -n "${NHI_KEEP:-}" ] && [ $rc -ne 0 ]; then
+		echo "kept: $T (pid $SDH_PID)" >&2
+		exit $rc
+	fi
+	sdh_stop
+	umount -R "$T/root" 2>/dev/null
+	rm -rf "$T"
+	exit $rc
+}
+trap cleanup EXIT
+sdh_overlay "$cache" "$T" || fail "overlay"
+R=$T/root
+[ -d "$R/etc" ] || fail "no root at $R"
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
+# ---- the host, as pam_nhiacct(8) RECORDING says ----------------------------------
+ma=$(cc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+install -D -m 0644 "$BUILD/pam_nhiacct.so" "$R/lib/$ma/security/pam_nhiacct.so"
+install -D -m 0755 "$BUILD/nhiacct" "$R/usr/sbin/nhiacct"
+install -D -m 0755 "$BUILD/nhiacct-shell" "$R/usr/lib/nhiacct/nhiacct-shell"
+install -D -m 0644 "$NHI_TOP/conf/systemd/nhiacct-watch.service" \
+	"$R/etc/systemd/system/nhiacct-watch.service"
+install -D -m 0644 "$NHI_TOP/conf/tmpfiles.d/nhiacct.conf" "$R/usr/lib/tmpfiles.d/nhiacct.conf"
+install -d -m 0700 "$R/etc/security/nhiacct" "$R/etc/security/nhiacct/tickets"
+printf '%s\n' "vendor_groups = vendors" "host = jump1.test" "record = required" \
+	>"$R/etc/security/nhiacct.conf"
+chmod 0644 "$R/etc/security/nhiacct.conf"
+install -m 0644 "$NHI_TOP/conf/pam.d/sshd.example" "$R/etc/pam.d/sshd"
+ln -sf /etc/systemd/system/nhiacct-watch.service \
+	"$R/etc/systemd/system/multi-user.target.wants/nhiacct-watch.service"
+# AcceptEnv TLOG_*: an administrator's mistake the shell must survive
+printf '%s\n' "Port $PORT" "ListenAddress 127.0.0.1" "PasswordAuthentication no" \
+	"KbdInteractiveAuthentication no" "AcceptEnv LANG LC_* TLOG_*" \
+	>"$R/etc/ssh/sshd_config.d/10-test.conf"
+install -m 0644 "$NHI_TOP/conf/sshd_config.d/nhiacct-record.conf.example" \
+	"$R/etc/ssh/sshd_config.d/50-nhiacct-record.conf"
+echo /usr/lib/nhiacct/nhiacct-shell >>"$R/etc/shells"
+chroot "$R" groupadd -g 20000 vendors
+chroot "$R" useradd -m -u 20001 -g vendors -s /usr/lib/nhiacct/nhiacct-shell vendor1
+ssh-keygen -q -t ed25519 -N '' -f "$T/id" <<<y >/dev/null
+install -d -m 0700 -o 20001 -g 20000 "$R/home/vendor1/.ssh"
+install -m 0600 -o 20001 -g 20000 "$T/id.pub" "$R/home/vendor1/.ssh/authorized_keys"
+install -d -m 0700 "$R/root/.ssh"
+install -m 0600 "$T/id.pub" "$R/root/.ssh/authorized_keys"
+
+ticket() { # ID NOT_AFTER
+	local f=$R/etc/security/nhiacct/tickets
+	printf '{ "id": "%s", "state": "approved", "requester": "acme-jdoe", "approver": "alice",
+	  "scope": { "hosts": ["jump1.test"], "accounts": ["vendor1"] },
+	  "window": { "not_before": %d, "not_after": %d } }\n' \
+		"$1" $(($(date +%s) - 600)) "$2" >"$f/.$1.tmp"
+	chmod 0600 "$f/.$1.tmp"
+	mv "$f/.$1.tmp" "$f/$1.json"
+}
+SSHO=(-i "$T/id" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+	-o LogLevel=ERROR)
+vssh() { timeout 60 ssh "${SSHO[@]}" -p "$PORT" vendor1@127.0.0.1 "$@"; }
+jhost() { sdh_run journalctl -q --no-pager -o json "$@"; }
+jhost_wait() { # MATCH... : waits up to 15 s for a record, prints the last
+	local out
+	for _ in $(seq 150); do
+		out=$(jhost "$@" | tail -n1)
+		[ -n "$out" ] && { printf '%s\n' "$out"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+jf() { jq -r ".$1 // empty"; }
+# The open record of the vendor's newest session, once written.
+newest_open() { # SINCE (journalctl --since)
+	jhost_wait NHIACCT_EVENT=open NHIACCT_USER=vendor1 --since "$1"
+}
+# What tlog recorded of audit session $1 (output or input text), in order.
+tlog_text() { # AUDIT_ID out|in
+	jhost TLOG_SESSION="$1" | jq -r ".MESSAGE | fromjson | .$2_txt" | tr -d '\r'
+}
+since() { date '+%Y-%m-%d %H:%M:%S'; }
+
+sdh_boot "$R" || fail "the systemd host did not boot"
+note "booted: $(sdh_run systemctl is-system-running); tlog $(sdh_run dpkg-query -W -f '${Version}' tlog)"
+for _ in $(seq 50); do
+	[ "$(sdh_run systemctl is-active nhiacct-watch.service)" = active ] && break
+	sleep 0.1
+done
+assert_eq active "$(sdh_run systemctl is-active nhiacct-watch.service)" "the shipped watch unit"
+eff=$(sdh_run sshd -T -C user=vendor1,host=x,addr=127.0.0.1 2>&1)
+assert_match 'disableforwarding yes' "$eff" "the shipped Match block, for vendors"
+ticket REC-1 $(($(date +%s) + 900))
+
+# ---- 1. every kind of session --------------------------------------------------------
+note "ssh host 'id; cat /etc/hostname': linked and recorded"
+t0=$(since)
+out=$(vssh 'id; cat /etc/hostname') || fail "vendor1 command: $out"
+assert_match 'uid=20001\(vendor1\)' "$out" "the command ran"
+open=$(newest_open "$t0") || fail "no open record"
+rec=$(printf '%s\n' "$open" | jf NHIACCT_RECORDING)
+sess=$(printf '%s\n' "$open" | jf NHIACCT_SESSION)
+[ -n "$rec" ] || fail "the open record names no recording: $open"
+note "session $sess, recording (audit session) $rec"
+jhost_wait TLOG_SESSION="$rec" >/dev/null || fail "tlog recorded nothing for audit session $rec"
+assert_match 'uid=20001\(vendor1\)' "$(tlog_text "$rec" out)" "the recording has the output"
+c=$(jhost_wait SYSLOG_IDENTIFIER=nhiacct-shell NHIACCT_SESSION="$sess") || fail "no command record"
+assert_eq 'id; cat /etc/hostname' "$(printf '%s\n' "$c" | jf NHIACCT_COMMAND)" "the command record"
+
+note "a pty session typing commands: recorded, input included, and replayed"
+t0=$(since)
+# typed once the shell is up: tlog discards what came before its terminal
+# was set up, as a terminal does
+out=$( (sleep 2; printf 'echo typed-$((6*7))\n'; sleep 1; printf 'exit\n') |
+	timeout 60 ssh -tt "${SSHO[@]}" -p "$PORT" vendor1@127.0.0.1 2>&1) ||
+	fail "pty session: $out"
+assert_match 'typed-42' "$out" "the pty session ran"
+open=$(newest_open "$t0") || fail "no open record"
+ptyrec=$(printf '%s\n' "$open" | jf NHIACCT_RECORDING)
+ptysess=$(printf '%s\n' "$open" | jf NHIACCT_SESSION)
+jhost_wait TLOG_SESSION="$ptyrec" >/dev/null || fail "no recording of the pty session"
+for _ in $(seq 50); do
+	tlog_text "$ptyrec" out | grep -q typed-42 && break
+	sleep 0.2
+done
+assert_match 'typed-42' "$(tlog_text "$ptyrec" out)" "the recording has the terminal output"
+assert_match 'echo typed-\$\(\(6\*7\)\)' "$(tlog_text "$ptyrec" in)" "the recording has the typed input"
+rep=$(sdh_run nhiacct replay --goto end "$ptysess" 2>&1) || fail "nhiacct replay: $rep"
+assert_match 'typed-42' "$rep" "nhiacct replay reproduces the terminal output"
