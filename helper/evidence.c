@@ -362,7 +362,7 @@ typed_of(sd_journal *j, const struct evidence_session *es, const char *pid, char
 		if (!genuine(j, es) || sd_journal_get_data(j, "MESSAGE", &data, &len) < 0 ||
 		    len <= 8)
 			continue;
-		m = json_loadb((const char *)data + 8, len - 8, JSON_REJECT_DUPLICATES, NULL);
+		m = json_loadb((const char *)data + 8, len - 8, JSON_ALLOW_NUL, NULL);
 		in = json_string_value(json_object_get(m, "in_txt"));
 		k = in ? strlen(in) : 0;
 		if (k > typedsz - 1 - have)
