@@ -34,7 +34,7 @@ DEPS_DEMO  = libpam-wrapper libnss-wrapper systemd util-linux jq
 DEPS_TEST  = libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper libuid-wrapper \
 	     openssh-server openssh-client python3 openssl mandoc jq \
 	     systemd systemd-journal-remote clang libclang-rt-14-dev valgrind cppcheck \
-	     clang-tidy util-linux procps tmux mmdebstrap debhelper lintian
+	     clang-tidy util-linux procps tmux mmdebstrap debhelper lintian tlog
 
 PKGS      = jansson libsystemd
 CORE_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)

@@ -5,7 +5,7 @@
 # Joins the records of each session by NHIACCT_SESSION into one row with the
 # keys of `nhiacct review --json` (the open record is the authority on the
 # ticket's details, a revoke outranks the close that follows it, the latest
-# reviewed record names the reviewer), then one
+# reviewed record names the reviewer, the open record the recording), then one
 # row per denial.  Only root's records (_UID 0) count.
 def t: .__REALTIME_TIMESTAMP | tonumber / 1000000 | floor | todate;
 def first_of($ev): map(select(.NHIACCT_EVENT == $ev)) | first;
@@ -23,14 +23,17 @@ map(select(._UID == "0")) as $all
             requester: $a.NHIACCT_REQUESTER, purpose: $a.NHIACCT_PURPOSE,
             opened: (if $o then $o | t else null end),
             ended: (if $e then $e | t else null end),
-            end: (if $rv then "revoked-" + ($rv.NHIACCT_REASON // "")
+            end: (if $rv then "revoked-" + ($rv.NHIACCT_REASON // "" | gsub("_"; "-"))
                   elif $c then "closed" else "open" end),
             reason: $rv.NHIACCT_REASON,
             duration: (if $e.NHIACCT_DURATION then $e.NHIACCT_DURATION | tonumber
                        else null end),
             reviewed_by: $rw.NHIACCT_REVIEWER,
             reviewed_at: (if $rw then $rw | t else null end),
-            review_note: $rw.NHIACCT_NOTE})
+            review_note: $rw.NHIACCT_NOTE,
+            recorded: ($o.NHIACCT_RECORDING != null),
+            recording: $o.NHIACCT_RECORDING,
+            boot_id: (if $o.NHIACCT_RECORDING then $o._BOOT_ID else null end)})
    | sort_by(.opened))[],
   ($all
    | map(select(.NHIACCT_EVENT == "deny"))

@@ -30,6 +30,8 @@
 #   4      revocation delay: bench/revocation.sh, when present
 #   5      RSS of one process after 1,000 and after 100,000 decisions
 #   6      nhiacct review: bench/review.sh, when present
+#   7a-7c  recording (issue 16): bench/recording.sh, an SSH login and a 10 MB
+#          scp, recorded and not, side by side on a booted systemd host
 #
 # Needs root (root-owned configuration and tickets, a private mount
 # namespace with its own journald: tests/lib/with-journald.sh, which this
@@ -41,7 +43,7 @@
 #   BENCH_WRITE=1   also write the table to bench/results.md
 #   BENCH_QUICK=1   a few rounds of everything (a smoke test; figures rough)
 #   BENCH_KEEP=1    keep the scratch directory (printed at the end)
-#   BENCH_ROWS="1 3"  run only these rows (default: all, 1 to 6)
+#   BENCH_ROWS="1 3"  run only these rows (default: all, 1 to 7)
 #
 # bench/revocation.sh and bench/review.sh are called with BUILD as root,
 # from the source tree, inside this run's namespace (NHI_PRIVATE_NS=1; the
@@ -815,7 +817,7 @@ row5() {
 # over a journald.conf that is itself a bind mount of a deleted file), after
 # emptying the private journal of this run's records.
 external() {
-	local k=$1 script=$TOP/bench/$2 what=$3 goal=$4 limit=$5 rc line last met t0 t1
+	local k=$1 script=$TOP/bench/$2 what=$3 goal=$4 limit=$5 rc line lines n i sub last met t0 t1
 	if [ ! -f "$script" ]; then
 		row "$k" "$what" "—" "—" "—" "$goal" "—" "pending: bench/$2 not present"
 		return
@@ -831,9 +833,16 @@ external() {
 	cat "$T/$2.out" >>"$DETAILS"
 	[ "$rc" -eq 0 ] || tail -n 20 "$T/$2.err" >>"$DETAILS"
 	detail '```' ""
-	line=$(sed -n 's/^bench-row:[[:space:]]*//p' "$T/$2.out" | tail -n1)
-	if [ -n "$line" ]; then
-		printf '%s\t| %s %s\n' "$k" "$k" "$line" >>"$ROWS"
+	# one row per bench-row line; several get the letters a, b, c, ...
+	lines=$(sed -n 's/^bench-row:[[:space:]]*//p' "$T/$2.out")
+	if [ -n "$lines" ]; then
+		n=$(printf '%s\n' "$lines" | wc -l) i=0
+		while IFS= read -r line; do
+			sub=
+			[ "$n" -gt 1 ] && sub=$(printf "\\x$(printf %x $((97 + i)))")
+			printf '%s\t| %s %s\n' "$k$sub" "$k$sub" "$line" >>"$ROWS"
+			i=$((i + 1))
+		done <<<"$lines"
 		return
 	fi
 	last=$(grep -v '^[[:space:]]*$' "$T/$2.out" | tail -n1 | tr '|' '/')
@@ -908,7 +917,7 @@ header="Machine: $(nproc) CPUs, ${cpu:-unknown CPU}, Linux $(uname -r), $(. /etc
 versions="Linux-PAM $(dpkg-query -W -f '${Version}' libpam0g 2>/dev/null || echo ?), OpenSSH $(dpkg-query -W -f '${Version}' openssh-server 2>/dev/null || echo ?), libcurl $(dpkg-query -W -f '${Version}' libcurl4 2>/dev/null || echo ?), systemd-journald $(dpkg-query -W -f '${Version}' systemd 2>/dev/null || echo ?)"
 say "$header"
 
-ROWS_WANTED=" ${BENCH_ROWS:-1 2 3 4 5 6} "
+ROWS_WANTED=" ${BENCH_ROWS:-1 2 3 4 5 6 7} "
 want() { [[ $ROWS_WANTED == *" $1 "* ]]; }
 want 1 && { row1; row1c; }
 want 2 && { row2; row2c; }
@@ -916,6 +925,7 @@ want 3 && row3
 want 5 && row5
 want 4 && external 4 revocation.sh "Revocation delay: window end → connection closed" "≤ 1 s worst" 300
 want 6 && external 6 review.sh "nhiacct review --ticket T on 1,000,000 records vs journalctl + jq" "< 1 s and ≥ 5× faster" 400
+want 7 && external 7 recording.sh "Recording a vendor session (tlog)" "a login stays under 1 s" 900
 
 elapsed=$(awk -v a="$BENCH_T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')
 {

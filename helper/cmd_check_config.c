@@ -5,16 +5,23 @@
  * checked without a login (lib/confcheck.c).  Exit 0 clean, 1 warnings,
  * 2 errors.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "cmd.h"
 #include "conf.h"
 #include "confcheck.h"
+
+#define SSHD_PATH "/usr/sbin/sshd"
+#define SSHD_T_MAX (256 * 1024)     /* sshd -T prints a few KiB */
 
 static int
 check_config_usage(FILE *f)
@@ -56,6 +63,62 @@ static const char *
 sev_name(enum nhi_severity s)
 {
 	return s == NHI_SEV_ERROR ? "error" : "warning";
+}
+
+/*
+ * record = required: what sshd applies to a vendor, as `sshd -T -C`
+ * prints it (run as root: it reads the host keys), checked by
+ * nhi_confcheck_sshd_effective.  Output bounded; an sshd that cannot tell
+ * is a warning.
+ */
+static void
+check_sshd_for(const char *vendor, struct nhi_findings *f)
+{
+	char spec[512], *text = NULL;
+	size_t len = 0;
+	int fds[2], st;
+	pid_t pid;
+
+	snprintf(spec, sizeof(spec), "user=%s,host=check-config.invalid,addr=192.0.2.1", vendor);
+	if (access(SSHD_PATH, X_OK) < 0) {
+		nhi_finding_add(f, NHI_SEV_WARNING, "record", "%s is not installed: cannot check "
+				"what sshd applies to vendors", SSHD_PATH);
+		return;
+	}
+	if (pipe2(fds, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+		nhi_finding_add(f, NHI_SEV_WARNING, "record", "cannot run %s -T: %s", SSHD_PATH,
+				strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (dup2(fds[1], 1) < 0 || (null >= 0 && (dup2(null, 0) < 0 || dup2(null, 2) < 0)))
+			_exit(126);
+		execl(SSHD_PATH, SSHD_PATH, "-T", "-C", spec, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	if ((text = malloc(SSHD_T_MAX + 1)) != NULL) {
+		ssize_t n;
+
+		while (len < SSHD_T_MAX &&
+		       (n = read(fds[0], text + len, SSHD_T_MAX - len)) != 0)
+			if (n > 0)
+				len += (size_t)n;
+			else if (errno != EINTR)
+				break;
+		text[len] = '\0';
+	}
+	close(fds[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (text == NULL || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || len == 0)
+		nhi_finding_add(f, NHI_SEV_WARNING, "record", "%s -T -C %s failed: cannot check "
+				"what sshd applies to vendors", SSHD_PATH, spec);
+	else
+		nhi_confcheck_sshd_effective(text, vendor, f);
+	free(text);
 }
 
 static size_t
@@ -113,6 +176,7 @@ cmd_check_config(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 	const char *pamdir = "/etc/pam.d";
 	struct nhi_findings *f;
 	struct nhi_conf c;
+	char vendor[256];
 	bool json = false;
 	int ch, worst;
 
@@ -132,7 +196,10 @@ cmd_check_config(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 		return NHI_EXIT_USAGE;
 	}
 	check_conf(path, &c, f);
-	nhi_confcheck_pam(pamdir, f);
+	nhi_confcheck_pam(pamdir, &c, f);
+	nhi_confcheck_recording(&c, vendor, sizeof(vendor), f);
+	if (vendor[0] != '\0')
+		check_sshd_for(vendor, f);
 	if (json)
 		print_json(path, &c, f);
 	else

@@ -144,7 +144,7 @@ list_recordings(sd_journal *j, const struct evidence_session *es, struct rec_ref
 	    (r = match(j, "_BOOT_ID", es->boot_id)) < 0 || (r = sd_journal_seek_head(j)) < 0)
 		return r;
 	while ((r = sd_journal_next(j)) > 0) {
-		struct rec_ref x;
+		struct rec_ref x = { "", "" };
 		size_t i;
 
 		if (!genuine(j, es) || !field(j, "TLOG_REC", x.id, sizeof(x.id)) ||

@@ -4,6 +4,7 @@
  * read, the way it would read it; decides nothing about a login.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 
 #include "backend.h"
 #include "confcheck.h"
+#include "recording.h"
 #include "fileio.h"
 #include "signature.h"
 #include "identity.h"
@@ -165,6 +167,7 @@ struct stack {
 	int account_line;               /* first "account ... pam_nhiacct" line, or 0 */
 	int session_line;               /* first "session ... pam_nhiacct" line, or 0 */
 	int systemd_line;               /* first "session ... pam_systemd" line, or 0 */
+	int loginuid_line;              /* first "session ... pam_loginuid" line, or 0 */
 	int order;                      /* lines read so far, in the order PAM runs them */
 	char account_where[600];
 	char session_where[600];
@@ -220,6 +223,9 @@ stack_line(const char *pamdir, char *line, const char *where, int lineno, int de
 		   st->session_line == 0) {
 		st->session_line = lineno;
 		snprintf(st->session_where, sizeof(st->session_where), "%s", where);
+	} else if (names_module(module, "pam_loginuid") && strcmp(type, "session") == 0 &&
+		   st->loginuid_line == 0) {
+		st->loginuid_line = lineno;
 	} else if (names_module(module, "pam_systemd") && strcmp(type, "session") == 0 &&
 		   st->systemd_line == 0) {
 		st->systemd_line = lineno;
@@ -267,7 +273,7 @@ pam_file_exists(const char *pamdir, const char *name)
 }
 
 static void
-check_sshd(const char *pamdir, struct nhi_findings *f)
+check_sshd(const char *pamdir, const struct nhi_conf *c, struct nhi_findings *f)
 {
 	struct stack st = { 0 };
 	char path[512];
@@ -289,12 +295,18 @@ check_sshd(const char *pamdir, struct nhi_findings *f)
 		nhi_finding_add(f, NHI_SEV_WARNING, st.session_where, "pam_nhiacct's session line "
 				"comes after pam_systemd (%s): systemd does not learn the window end; "
 				"put it before", st.systemd_where);
+	if (c != NULL && c->record == NHI_RECORD_REQUIRED && st.session_line != 0 &&
+	    (st.loginuid_line == 0 || st.loginuid_line > st.session_line))
+		nhi_finding_add(f, NHI_SEV_ERROR, st.session_where, "record = required needs "
+				"'session required pam_loginuid.so' before pam_nhiacct's session line: "
+				"without an audit session id every vendor session is refused "
+				"(recording_unavailable)");
 }
 
 void
-nhi_confcheck_pam(const char *pamdir, struct nhi_findings *f)
+nhi_confcheck_pam(const char *pamdir, const struct nhi_conf *c, struct nhi_findings *f)
 {
-	check_sshd(pamdir, f);
+	check_sshd(pamdir, c, f);
 	for (size_t i = 0; nhi_doors[i] != NULL; i++) {
 		struct stack st = { 0 };
 		char path[512];
@@ -308,4 +320,107 @@ nhi_confcheck_pam(const char *pamdir, struct nhi_findings *f)
 					"gated: no 'account required pam_nhiacct.so' (see the "
 					"examples in /usr/share/doc/libpam-nhiacct/examples/pam.d)");
 	}
+}
+
+/* ---- recording ------------------------------------------------------------------ */
+
+#define ACCOUNTS_MAX 100000     /* getpwent entries looked at */
+#define SHELL_FINDINGS_MAX 20
+
+void
+nhi_confcheck_recording(const struct nhi_conf *c, char *vendor, size_t vendorsz,
+			struct nhi_findings *f)
+{
+	const struct nhi_recorder_paths *p = &nhi_recorder_default;
+	char why[512];
+	size_t seen = 0, bad = 0;
+	struct passwd *pw;
+	int r;
+
+	vendor[0] = '\0';
+	if (c->record != NHI_RECORD_REQUIRED)
+		return;
+	/* the programs, tlog's locks and the journal, for an account that is
+	 * neither root nor the folder's owner */
+	if ((r = nhi_recording_ready(p, p->shell, 65534, 1, why, sizeof(why))) < 0)
+		nhi_finding_add(f, NHI_SEV_ERROR, "record", "%s: every vendor session would be "
+				"refused (recording_unavailable)", why);
+	setpwent();
+	while (seen++ < ACCOUNTS_MAX && (pw = getpwent()) != NULL) {
+		struct nhi_identity id;
+		char err[512];
+
+		if (pw->pw_uid == 0 ||
+		    nhi_classify(c, pw->pw_name, &id, err, sizeof(err)) != NHI_CLASS_VENDOR)
+			continue;
+		if (vendor[0] == '\0')
+			snprintf(vendor, vendorsz, "%s", pw->pw_name);
+		if (strcmp(pw->pw_shell, p->shell) != 0 && bad++ < SHELL_FINDINGS_MAX)
+			nhi_finding_add(f, NHI_SEV_ERROR, "record", "vendor %s has the login shell "
+					"%s, not %s: its sessions are refused (usermod -s %s %s)",
+					pw->pw_name, pw->pw_shell, p->shell, p->shell, pw->pw_name);
+	}
+	endpwent();
+}
+
+/* The value of keyword kw in sshd -T's text ("kw value\n"), or NULL. */
+static const char *
+sshd_value(const char *text, const char *kw, char *buf, size_t bufsz)
+{
+	size_t n = strlen(kw);
+
+	for (const char *l = text; l != NULL && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		if (strncmp(l, kw, n) == 0 && l[n] == ' ') {
+			size_t len = strcspn(l + n + 1, "\n");
+
+			if (len >= bufsz)
+				len = bufsz - 1;
+			memcpy(buf, l + n + 1, len);
+			buf[len] = '\0';
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+static bool
+sshd_is(const char *text, const char *kw, const char *want)
+{
+	char v[256];
+	const char *got = sshd_value(text, kw, v, sizeof(v));
+
+	return got != NULL && strcmp(got, want) == 0;
+}
+
+void
+nhi_confcheck_sshd_effective(const char *text, const char *vendor, struct nhi_findings *f)
+{
+	static const char *const kinds[] = { "allowtcpforwarding", "allowstreamlocalforwarding",
+					     "x11forwarding", "allowagentforwarding" };
+	char where[320], v[512];
+	const char *sftp;
+
+	snprintf(where, sizeof(where), "sshd (for %s)", vendor);
+	if (!sshd_is(text, "disableforwarding", "yes"))
+		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+			if (!sshd_is(text, kinds[i], "no"))
+				nhi_finding_add(f, NHI_SEV_ERROR, where, "%s is not off: a vendor's "
+						"forwarding is not recorded (install the Match block "
+						"of sshd_config.d/nhiacct-record.conf.example)",
+						kinds[i]);
+	if (!sshd_is(text, "permittunnel", "no"))
+		nhi_finding_add(f, NHI_SEV_ERROR, where, "permittunnel is not no: a vendor's "
+				"tunnel is not recorded");
+	if (!sshd_is(text, "permituserrc", "no"))
+		nhi_finding_add(f, NHI_SEV_ERROR, where, "permituserrc is not no: ~/.ssh/rc runs "
+				"before the recorder");
+	/* "subsystem sftp /usr/lib/openssh/sftp-server" */
+	if ((sftp = sshd_value(text, "subsystem", v, sizeof(v))) != NULL &&
+	    strncmp(sftp, "sftp ", 5) == 0 &&
+	    strncmp(sftp + 5 + strspn(sftp + 5, " "), "internal-sftp", 13) == 0)
+		nhi_finding_add(f, NHI_SEV_ERROR, where, "Subsystem sftp is internal-sftp, which "
+				"never reaches the vendor's login shell: use %s", NHI_SFTP_SERVER);
+	if (sshd_is(text, "forcecommand", "internal-sftp"))
+		nhi_finding_add(f, NHI_SEV_ERROR, where, "ForceCommand internal-sftp: the vendor's "
+				"sftp is not recorded");
 }

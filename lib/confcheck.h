@@ -54,6 +54,26 @@ extern const char *const nhi_doors[];
  * where they exist, should run it in their account stacks.  "@include"d
  * files are followed (one level, as Debian's common-* files are used).
  */
-void nhi_confcheck_pam(const char *pamdir, struct nhi_findings *f);
+void nhi_confcheck_pam(const char *pamdir, const struct nhi_conf *c, struct nhi_findings *f);
+
+/*
+ * record = required (pam_nhiacct(8), RECORDING): nhiacct-shell and tlog
+ * are installed and safe, tlog's lock folder and the journal's socket are
+ * as the module demands, and every vendor account NSS lists (getpwent:
+ * local accounts, and those of a name service that enumerates) has the
+ * login shell nhiacct-shell.  The first vendor account seen goes to
+ * vendor (or "" when none), for the sshd check of the front-end.
+ */
+void nhi_confcheck_recording(const struct nhi_conf *c, char *vendor, size_t vendorsz,
+			     struct nhi_findings *f);
+
+/*
+ * What `sshd -T -C user=VENDOR,...` printed (text): with record =
+ * required, forwarding must be off for vendors (DisableForwarding, or
+ * each kind off), tunnels and ~/.ssh/rc too, and the sftp Subsystem must
+ * be a program, not internal-sftp.  Pure.
+ */
+void nhi_confcheck_sshd_effective(const char *text, const char *vendor,
+				  struct nhi_findings *f);
 
 #endif

@@ -96,7 +96,11 @@ nhi_session_recorder(const struct nhi_conf *c, const struct nhi_opening *o,
 
 	why[0] = '\0';
 	r = nhi_audit_session_read(getpid(), &audit);
-	if (r < 0 && r != -ENODATA)
+	if (nhi_recording_shellless(o->service)) {
+		snprintf(why, whysz, "the service %s starts no login shell, so its sessions cannot "
+			 "run under the recorder", o->service);
+		r = -EPERM;
+	} else if (r < 0 && r != -ENODATA)
 		snprintf(why, whysz, "the audit session id of this login cannot be read: %s",
 			 strerror(-r));
 	else

@@ -130,6 +130,17 @@ nhi_recording_ready(const struct nhi_recorder_paths *p, const char *login_shell,
 	return 0;
 }
 
+bool
+nhi_recording_shellless(const char *service)
+{
+	static const char *const shellless[] = { "cron", "atd", "systemd-user", "sudo", "sudo-i" };
+
+	for (size_t i = 0; service != NULL && i < sizeof(shellless) / sizeof(shellless[0]); i++)
+		if (strcmp(service, shellless[i]) == 0)
+			return true;
+	return false;
+}
+
 /* ---- while the session is open --------------------------------------------- */
 
 enum nhi_rec_role

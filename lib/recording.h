@@ -67,6 +67,11 @@ int nhi_audit_session_read(pid_t pid, uint32_t *out);
 int nhi_recording_ready(const struct nhi_recorder_paths *p, const char *login_shell,
 			uid_t uid, uint32_t audit, char *why, size_t whysz);
 
+/* Does the PAM service start its sessions without the account's login
+ * shell (cron, atd, systemd-user, sudo), so that they cannot be recorded?
+ * Pure. */
+bool nhi_recording_shellless(const char *service);
+
 /* ---- while the session is open: is everything under a recorder? ---------- */
 
 enum nhi_rec_role {

@@ -26,9 +26,7 @@ fi
 T=$(mktemp -d /var/tmp/nhiacct-deb.XXXXXX)
 cleanup() {
 	local rc=$?
-	sdh_stop
-	umount -R "$T/root" 2>/dev/null
-	rm -rf "$T"
+	sdh_teardown "$T"
 	exit $rc
 }
 trap cleanup EXIT
@@ -74,11 +72,12 @@ host dpkg -i /root/debs/libpam-nhiacct_${V}_$A.deb /root/debs/libpam-nhiacct-htt
 	>"$T/install.log" 2>&1 || fail "dpkg -i: $(tail -n 5 "$T/install.log")"
 ma=$(host dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || cc -print-multiarch)
 for f in "/lib/$ma/security/pam_nhiacct.so" /usr/sbin/nhiacct "/usr/lib/$ma/nhiacct/nhiacct_http.so" \
-	 /etc/security/nhiacct.conf /usr/share/man/man8/pam_nhiacct.8.gz \
+	 /etc/security/nhiacct.conf /usr/share/man/man8/pam_nhiacct.8.gz /usr/lib/nhiacct/nhiacct-shell \
 	 /usr/share/doc/libpam-nhiacct/README.Debian /usr/share/doc/libpam-nhiacct/examples/pam.d/sshd.example; do
 	host test -f "$f" || fail "installed: no $f"
 done
 assert_eq 700 "$(host stat -c %a /etc/security/nhiacct/tickets)" "the ticket folder"
+host grep -qx /usr/lib/nhiacct/nhiacct-shell /etc/shells || fail "nhiacct-shell is not in /etc/shells"
 for _ in $(seq 50); do [ "$(host systemctl is-active nhiacct-watch.service)" = active ] && break; sleep 0.1; done
 assert_eq enabled "$(host systemctl is-enabled nhiacct-watch.service)" "the watch after install"
 assert_eq active "$(host systemctl is-active nhiacct-watch.service)" "the watch after install"
@@ -117,6 +116,7 @@ host dpkg -r libpam-nhiacct-http libpam-nhiacct >"$T/remove.log" 2>&1 ||
 host test -f "/lib/$ma/security/pam_nhiacct.so" && fail "the module is still there after removal"
 [ "$(host systemctl is-active nhiacct-watch.service)" != active ] || fail "the watch runs after removal"
 host test -f /etc/security/nhiacct.conf || fail "removal took the configuration (only purge may)"
+host grep -qx /usr/lib/nhiacct/nhiacct-shell /etc/shells && fail "nhiacct-shell is still a login shell after removal"
 note "removed once no PAM file loads it: watch stopped, configuration kept"
 
 host dpkg -P libpam-nhiacct >"$T/purge.log" 2>&1 || fail "dpkg -P: $(tail -n 5 "$T/purge.log")"

@@ -22,6 +22,7 @@
 #       `systemctl is-system-running` says running or degraded (20 s).
 #   sdh_run CMD...      runs CMD inside (nsenter + chroot), as root
 #   sdh_stop            kills its PID 1: the whole namespace goes with it
+#   sdh_teardown DIR    sdh_stop, then the overlay at DIR/root and DIR go
 
 SDH_PID=
 SDH_PACKAGES=systemd,systemd-sysv,dbus,dbus-user-session,libpam-systemd,openssh-server,openssh-client,libjansson4,libcurl4,libjq1,procps,python3,tmux,cron,psmisc,tlog
@@ -101,4 +102,10 @@ sdh_stop() {
 		done
 		SDH_PID=
 	fi
+}
+
+sdh_teardown() {
+	sdh_stop
+	umount -R "$1/root" 2>/dev/null
+	rm -rf "$1"
 }

@@ -28,6 +28,7 @@ if [ -z "${NHI_SDH_NS:-}" ]; then
 	NHI_SDH_NS=1 exec unshare -m --propagation private "$(readlink -f "$0")" "$@"
 fi
 . "$NHI_TOP/tests/lib/systemd_host.sh"
+. "$NHI_TOP/tests/lib/recording_host.sh"
 
 BUILD=$(cd "${1:-build}" 2>/dev/null && pwd) || fail "no build directory '${1:-build}'"
 cache=$(sdh_root_cache)
@@ -49,9 +50,7 @@ cleanup() {
 		echo "kept: $T (pid $SDH_PID)" >&2
 		exit $rc
 	fi
-	sdh_stop
-	umount -R "$T/root" 2>/dev/null
-	rm -rf "$T"
+	sdh_teardown "$T"
 	exit $rc
 }
 trap cleanup EXIT
@@ -61,44 +60,12 @@ R=$T/root
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 # ---- the host, as pam_nhiacct(8) RECORDING says ----------------------------------
-ma=$(cc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
-install -D -m 0644 "$BUILD/pam_nhiacct.so" "$R/lib/$ma/security/pam_nhiacct.so"
-install -D -m 0755 "$BUILD/nhiacct" "$R/usr/sbin/nhiacct"
-install -D -m 0755 "$BUILD/nhiacct-shell" "$R/usr/lib/nhiacct/nhiacct-shell"
-install -D -m 0644 "$NHI_TOP/conf/systemd/nhiacct-watch.service" \
-	"$R/etc/systemd/system/nhiacct-watch.service"
-install -D -m 0644 "$NHI_TOP/conf/tmpfiles.d/nhiacct.conf" "$R/usr/lib/tmpfiles.d/nhiacct.conf"
-install -d -m 0700 "$R/etc/security/nhiacct" "$R/etc/security/nhiacct/tickets"
-printf '%s\n' "vendor_groups = vendors" "host = jump1.test" "record = required" \
-	>"$R/etc/security/nhiacct.conf"
-chmod 0644 "$R/etc/security/nhiacct.conf"
-install -m 0644 "$NHI_TOP/conf/pam.d/sshd.example" "$R/etc/pam.d/sshd"
-ln -sf /etc/systemd/system/nhiacct-watch.service \
-	"$R/etc/systemd/system/multi-user.target.wants/nhiacct-watch.service"
+rh_install "$BUILD" "$R" "$T" "$PORT" required || fail "cannot set up the host"
 # AcceptEnv TLOG_*: an administrator's mistake the shell must survive
-printf '%s\n' "Port $PORT" "ListenAddress 127.0.0.1" "PasswordAuthentication no" \
-	"KbdInteractiveAuthentication no" "AcceptEnv LANG LC_* TLOG_*" \
-	>"$R/etc/ssh/sshd_config.d/10-test.conf"
-install -m 0644 "$NHI_TOP/conf/sshd_config.d/nhiacct-record.conf.example" \
-	"$R/etc/ssh/sshd_config.d/50-nhiacct-record.conf"
-echo /usr/lib/nhiacct/nhiacct-shell >>"$R/etc/shells"
-chroot "$R" groupadd -g 20000 vendors
-chroot "$R" useradd -m -u 20001 -g vendors -s /usr/lib/nhiacct/nhiacct-shell vendor1
-ssh-keygen -q -t ed25519 -N '' -f "$T/id" <<<y >/dev/null
-install -d -m 0700 -o 20001 -g 20000 "$R/home/vendor1/.ssh"
-install -m 0600 -o 20001 -g 20000 "$T/id.pub" "$R/home/vendor1/.ssh/authorized_keys"
-install -d -m 0700 "$R/root/.ssh"
-install -m 0600 "$T/id.pub" "$R/root/.ssh/authorized_keys"
-
-ticket() { # ID NOT_AFTER
-	local f=$R/etc/security/nhiacct/tickets
-	printf '{ "id": "%s", "state": "approved", "requester": "acme-jdoe", "approver": "alice",
-	  "scope": { "hosts": ["jump1.test"], "accounts": ["vendor1"] },
-	  "window": { "not_before": %d, "not_after": %d } }\n' \
-		"$1" $(($(date +%s) - 600)) "$2" >"$f/.$1.tmp"
-	chmod 0600 "$f/.$1.tmp"
-	mv "$f/.$1.tmp" "$f/$1.json"
-}
+echo "AcceptEnv LANG LC_* TLOG_*" >>"$R/etc/ssh/sshd_config.d/10-test.conf"
+# every vendor recorded (vendor2 is the bench's unrecorded one)
+chroot "$R" usermod -s /usr/lib/nhiacct/nhiacct-shell vendor2 || fail "usermod"
+ticket() { rh_ticket "$R" "$1" "$2" vendor1; }
 SSHO=(-i "$T/id" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
 	-o LogLevel=ERROR)
 vssh() { timeout 60 ssh "${SSHO[@]}" -p "$PORT" vendor1@127.0.0.1 "$@"; }
@@ -132,6 +99,14 @@ done
 assert_eq active "$(sdh_run systemctl is-active nhiacct-watch.service)" "the shipped watch unit"
 eff=$(sdh_run sshd -T -C user=vendor1,host=x,addr=127.0.0.1 2>&1)
 assert_match 'disableforwarding yes' "$eff" "the shipped Match block, for vendors"
+cc=$(sdh_run nhiacct check-config 2>&1)
+assert_no_match '^error:' "$cc" "check-config on a host set up for recording"
+# the same host with the Match block left out
+sdh_run mv /etc/ssh/sshd_config.d/50-nhiacct-record.conf /root/
+cc=$(sdh_run nhiacct check-config 2>&1)
+sdh_run mv /root/50-nhiacct-record.conf /etc/ssh/sshd_config.d/
+assert_match '^error: sshd \(for vendor1\): allowtcpforwarding is not off' "$cc" \
+	"check-config without the Match block"
 ticket REC-1 $(($(date +%s) + 900))
 
 # ---- 1. every kind of session --------------------------------------------------------
@@ -264,7 +239,14 @@ timeout 120 ssh "${SSHO[@]}" -p "$PORT" -o ControlMaster=yes -o ControlPath="$T/
 master=$!
 open=$(newest_open "$t0") || fail "no open record of the master connection"
 msess=$(printf '%s\n' "$open" | jf NHIACCT_SESSION)
-out=$(timeout 20 ssh "${SSHO[@]}" -o ControlPath="$T/cm" -p "$PORT" vendor1@127.0.0.1 \
+# the second channel must ride on this connection, not open one of its own
+for _ in $(seq 100); do
+	ssh -o ControlPath="$T/cm" -O check vendor1@127.0.0.1 >/dev/null 2>&1 && break
+	sleep 0.1
+done
+ssh -o ControlPath="$T/cm" -O check vendor1@127.0.0.1 >/dev/null 2>&1 ||
+	fail "the master connection does not multiplex"
+out=$(timeout 20 ssh "${SSHO[@]}" -o ControlMaster=no -o ControlPath="$T/cm" -p "$PORT" vendor1@127.0.0.1 \
 	'kill -9 $PPID; exec sleep 1000' 2>&1) || :
 r=$(jhost_wait NHIACCT_EVENT=revoke NHIACCT_SESSION="$msess") || fail "no revoke record: $out"
 assert_eq recording_lost "$(printf '%s\n' "$r" | jf NHIACCT_REASON)" "the revoke reason"
@@ -301,6 +283,8 @@ sdh_run chmod 0666 /run/systemd/journal/socket
 note "a vendor whose login shell is not the recorder's"
 sdh_run usermod -s /bin/bash vendor1
 refused "login shell /bin/bash"
+assert_match '^error: record: vendor vendor1 has the login shell /bin/bash' \
+	"$(sdh_run nhiacct check-config 2>&1)" "check-config names the vendor's shell"
 note "record = no: the same vendor gets in, unrecorded, and review says so"
 sed -i 's/^record = required/record = no/' "$R/etc/security/nhiacct.conf"
 t0=$(since)

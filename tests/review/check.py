@@ -30,7 +30,8 @@ T2 = dict(ticket="CHG-2002", approver="bob\x1b[2J", requester="globex-ann",
           purpose="Rotate keys\nsecond line")
 V1 = dict(user="vendor1", rhost="192.0.2.10", service="sshd")
 V2 = dict(user="vendor2", rhost="198.51.100.20", service="sshd")
-R0 = dict(reviewed_by=None, reviewed_at=None, review_note=None)  # nobody attested
+R0 = dict(reviewed_by=None, reviewed_at=None, review_note=None,  # nobody attested
+          recorded=False, recording=None, boot_id=None)  # not recorded
 
 SESSIONS = {
     "S-A1": dict(**R0, **V1, **T1, end="closed", reason=None, duration=5),
@@ -48,7 +49,8 @@ DENIALS = [
 ]
 SESSION_KEYS = ["type", "session", "user", "host", "rhost", "service", "ticket",
                 "approver", "requester", "purpose", "opened", "ended", "end",
-                "reason", "duration", "reviewed_by", "reviewed_at", "review_note"]
+                "reason", "duration", "reviewed_by", "reviewed_at", "review_note",
+                "recorded", "recording", "boot_id"]
 DENIAL_KEYS = ["type", "time", "user", "host", "rhost", "service", "ticket", "reason"]
 
 passed = failed = 0

@@ -43,9 +43,7 @@ cleanup() {
 			-u nhiacct-watch.service -u cron.service >&2
 		sdh_run systemctl status --no-pager nhiacct-watch.service >&2
 	fi
-	sdh_stop
-	umount -R "$T/root" 2>/dev/null
-	rm -rf "$T"
+	sdh_teardown "$T"
 	exit $rc
 }
 trap cleanup EXIT

@@ -22,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "confcheck.h"
 #include "recording.h"
 
 #define OPENER 100
@@ -210,6 +211,21 @@ test_ready_checks(void **state)
 }
 
 static void
+test_shellless_services(void **state)
+{
+	(void)state;
+	assert_true(nhi_recording_shellless("cron"));
+	assert_true(nhi_recording_shellless("atd"));
+	assert_true(nhi_recording_shellless("systemd-user"));
+	assert_true(nhi_recording_shellless("sudo"));
+	assert_false(nhi_recording_shellless("sshd"));
+	assert_false(nhi_recording_shellless("su"));
+	assert_false(nhi_recording_shellless("login"));
+	assert_false(nhi_recording_shellless("cronx"));
+	assert_false(nhi_recording_shellless(NULL));
+}
+
+static void
 test_audit_session_read(void **state)
 {
 	uint32_t id = 7;
@@ -224,6 +240,59 @@ test_audit_session_read(void **state)
 	assert_int_equal(nhi_audit_session_read(0x7ffffff0, &id), -ESRCH);
 }
 
+/* nhiacct check-config: what sshd -T says it applies to a vendor. */
+static size_t
+sshd_errors(const char *text, const char *must)
+{
+	struct nhi_findings *f = calloc(1, sizeof(*f));
+	size_t n;
+	bool seen = must == NULL;
+
+	assert_non_null(f);
+	nhi_confcheck_sshd_effective(text, "vendor1", f);
+	for (size_t i = 0; i < f->n; i++) {
+		print_message("  %s: %s\n", f->v[i].where, f->v[i].what);
+		assert_int_equal(f->v[i].severity, NHI_SEV_ERROR);
+		seen = seen || strstr(f->v[i].what, must) != NULL;
+	}
+	assert_true(seen);
+	n = f->n;
+	free(f);
+	return n;
+}
+
+static void
+test_sshd_effective(void **state)
+{
+	(void)state;
+	/* the shipped Match block */
+	assert_int_equal(sshd_errors("port 22\ndisableforwarding yes\npermittunnel no\n"
+				     "permituserrc no\nsubsystem sftp /usr/lib/openssh/sftp-server\n",
+				     NULL), 0);
+	/* each kind off, one by one, is as good */
+	assert_int_equal(sshd_errors("disableforwarding no\nallowtcpforwarding no\n"
+				     "allowstreamlocalforwarding no\nx11forwarding no\n"
+				     "allowagentforwarding no\npermittunnel no\npermituserrc no\n",
+				     NULL), 0);
+	/* Debian's defaults: everything open */
+	assert_int_equal(sshd_errors("disableforwarding no\nallowtcpforwarding yes\n"
+				     "allowstreamlocalforwarding yes\nx11forwarding yes\n"
+				     "allowagentforwarding yes\npermittunnel no\npermituserrc yes\n",
+				     "allowtcpforwarding"), 5);
+	assert_int_equal(sshd_errors("disableforwarding yes\npermittunnel yes\npermituserrc no\n",
+				     "permittunnel"), 1);
+	assert_int_equal(sshd_errors("disableforwarding yes\npermittunnel no\npermituserrc no\n"
+				     "subsystem sftp internal-sftp -l INFO\n", "internal-sftp"), 1);
+	assert_int_equal(sshd_errors("disableforwarding yes\npermittunnel no\npermituserrc no\n"
+				     "forcecommand internal-sftp\n", "ForceCommand"), 1);
+	/* nothing printed: nothing is known to be off */
+	assert_int_equal(sshd_errors("", "permittunnel"), 6);
+	/* a keyword that only starts like another does not count */
+	assert_int_equal(sshd_errors("disableforwardingx yes\npermittunnel no\npermituserrc no\n"
+				     "allowtcpforwarding no\nallowstreamlocalforwarding no\n"
+				     "x11forwarding no\nallowagentforwarding no\n", NULL), 0);
+}
+
 int
 main(void)
 {
@@ -231,7 +300,9 @@ main(void)
 		cmocka_unit_test(test_escapee_table),
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_ready_checks),
+		cmocka_unit_test(test_shellless_services),
 		cmocka_unit_test(test_audit_session_read),
+		cmocka_unit_test(test_sshd_effective),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
