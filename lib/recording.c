@@ -166,11 +166,17 @@ nhi_rec_role_of(const struct nhi_recorder_paths *p, const char *exe)
 	return NHI_ROLE_OTHER;
 }
 
+static bool
+of_session(const struct nhi_rec_proc *p, uint32_t audit)
+{
+	return p->audit == audit || p->audit == NHI_AUDIT_SESSION_UNSET;
+}
+
 static ssize_t
-find_pid(const struct nhi_rec_proc *v, size_t n, pid_t pid)
+find_pid(const struct nhi_rec_proc *v, size_t n, uint32_t audit, pid_t pid)
 {
 	for (size_t i = 0; i < n; i++)
-		if (v[i].pid == pid)
+		if (v[i].pid == pid && of_session(&v[i], audit))
 			return (ssize_t)i;
 	return -1;
 }
@@ -178,7 +184,7 @@ find_pid(const struct nhi_rec_proc *v, size_t n, pid_t pid)
 /* Is v[i] under the recorder (recording.h)?  The walk is bounded by n: a
  * parent loop (pid reuse between reads) ends it as "outside". */
 static bool
-recorded(const struct nhi_rec_proc *v, size_t n, size_t i, pid_t opener)
+recorded(const struct nhi_rec_proc *v, size_t n, size_t i, uint32_t audit, pid_t opener)
 {
 	bool plain = false;     /* a vendor's program on the way up */
 
@@ -192,7 +198,7 @@ recorded(const struct nhi_rec_proc *v, size_t n, size_t i, pid_t opener)
 			plain = true;
 		if (q->ppid == opener)
 			return !plain;
-		if ((up = find_pid(v, n, q->ppid)) < 0)
+		if ((up = find_pid(v, n, audit, q->ppid)) < 0)
 			return false;   /* left the session */
 		i = (size_t)up;
 	}
@@ -200,10 +206,11 @@ recorded(const struct nhi_rec_proc *v, size_t n, size_t i, pid_t opener)
 }
 
 ssize_t
-nhi_recording_escapee(const struct nhi_rec_proc *v, size_t n, pid_t opener)
+nhi_recording_escapee(const struct nhi_rec_proc *v, size_t n, uint32_t audit, pid_t opener)
 {
 	for (size_t i = 0; i < n; i++)
-		if (v[i].pid != opener && !recorded(v, n, i, opener))
+		if (of_session(&v[i], audit) && v[i].pid != opener &&
+		    !recorded(v, n, i, audit, opener))
 			return (ssize_t)i;
 	return -1;
 }
@@ -296,9 +303,18 @@ read_one(const struct nhi_recorder_paths *p, const struct role_files *rf, pid_t 
 	return 0;
 }
 
+static bool
+wanted(const uint32_t *audits, size_t n_audits, uint32_t sid)
+{
+	for (size_t i = 0; i < n_audits; i++)
+		if (audits[i] == sid)
+			return true;
+	return false;
+}
+
 int
-nhi_recording_procs(const struct nhi_recorder_paths *p, uint32_t audit,
-		    struct nhi_rec_proc **out, size_t *n)
+nhi_recording_procs(const struct nhi_recorder_paths *p, const uint32_t *audits,
+		    size_t n_audits, struct nhi_rec_proc **out, size_t *n)
 {
 	struct nhi_rec_proc *v = NULL;
 	struct role_files rf;
@@ -320,7 +336,7 @@ nhi_recording_procs(const struct nhi_recorder_paths *p, uint32_t audit,
 		if (*end != '\0' || pid <= 0 || pid > INT32_MAX)
 			continue;
 		r = nhi_audit_session_read((pid_t)pid, &sid);
-		if (r == -ESRCH || r == -ENODATA || (r == 0 && sid != audit)) {
+		if (r == -ESRCH || r == -ENODATA || (r == 0 && !wanted(audits, n_audits, sid))) {
 			r = 0;
 			continue;
 		}
@@ -337,7 +353,8 @@ nhi_recording_procs(const struct nhi_recorder_paths *p, uint32_t audit,
 		}
 		if (r < 0) {
 			/* cannot tell its session: it counts, unrecorded */
-			v[k++] = (struct nhi_rec_proc){ .pid = (pid_t)pid, .uid = (uid_t)-1 };
+			v[k++] = (struct nhi_rec_proc){ .audit = NHI_AUDIT_SESSION_UNSET,
+							.pid = (pid_t)pid, .uid = (uid_t)-1 };
 			r = 0;
 			continue;
 		}
@@ -347,7 +364,7 @@ nhi_recording_procs(const struct nhi_recorder_paths *p, uint32_t audit,
 		}
 		if (r < 0)
 			v[k] = (struct nhi_rec_proc){ .pid = (pid_t)pid, .uid = (uid_t)-1 };
-		k++;
+		v[k++].audit = sid;
 		r = 0;
 	}
 	closedir(d);

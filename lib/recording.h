@@ -83,6 +83,8 @@ enum nhi_rec_role {
 };
 
 struct nhi_rec_proc {
+	uint32_t audit;         /* its audit session; NHI_AUDIT_SESSION_UNSET:
+				 * cannot be told, so it counts in every one */
 	pid_t pid, ppid;
 	uid_t uid;              /* real uid */
 	enum nhi_rec_role role;
@@ -90,9 +92,10 @@ struct nhi_rec_proc {
 };
 
 /*
- * Given every live process of one audit session (v, n) and the session's
- * opener (sshd's monitor, which runs the PAM stack): the index of the
- * first process that runs outside the recorder, or -1 when there is none.
+ * Given the live processes of audit sessions (v, n), one audit session
+ * and its opener (sshd's monitor, which runs the PAM stack): the index of
+ * the first process of that session that runs outside the recorder, or
+ * -1 when there is none.
  * A process is under the recorder when its parent chain reaches a
  * recorder; or reaches the opener through sshd's processes, nhiacct-shell
  * and the sftp-server only (root's processes of the opener, such as
@@ -101,18 +104,20 @@ struct nhi_rec_proc {
  * its children went to init; a program detached itself) is outside.
  * Pure.
  */
-ssize_t nhi_recording_escapee(const struct nhi_rec_proc *v, size_t n, pid_t opener);
+ssize_t nhi_recording_escapee(const struct nhi_rec_proc *v, size_t n, uint32_t audit,
+			      pid_t opener);
 
 /* The role of a program from its path (/proc/PID/exe; a " (deleted)"
  * suffix, left by a package upgrade, is ignored).  Pure. */
 enum nhi_rec_role nhi_rec_role_of(const struct nhi_recorder_paths *p, const char *exe);
 
 /*
- * Reads the live processes of audit session audit from /proc into *out
- * (caller frees; at most NHI_PROC_MAX).  A process that cannot be read is
- * NHI_ROLE_OTHER with uid (uid_t)-1: "cannot tell" is never "recorded".
+ * Reads the live processes of the audit sessions audits (n_audits) from
+ * /proc into *out, in one pass (caller frees; at most NHI_PROC_MAX).  A
+ * process that cannot be read is NHI_ROLE_OTHER with uid (uid_t)-1:
+ * "cannot tell" is never "recorded".
  */
-int nhi_recording_procs(const struct nhi_recorder_paths *p, uint32_t audit,
-			struct nhi_rec_proc **out, size_t *n);
+int nhi_recording_procs(const struct nhi_recorder_paths *p, const uint32_t *audits,
+			size_t n_audits, struct nhi_rec_proc **out, size_t *n);
 
 #endif

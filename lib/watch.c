@@ -231,54 +231,93 @@ check_openers(struct nhi_watch *w, int64_t now)
  * session is revoked (recording_lost), else it is only logged.  Closed
  * records are not looked at: what was left at logout ends with the window.
  */
+/* The audit session of an open recorded record, or UNSET (then it cannot
+ * be checked, which counts as lost). */
+static uint32_t
+recording_of(const struct nhi_session *s)
+{
+	unsigned long audit;
+	char *end;
+
+	if (s->closed || s->recording == NULL || s->not_after == INT64_MIN)
+		return NHI_AUDIT_SESSION_UNSET;
+	errno = 0;
+	audit = strtoul(s->recording, &end, 10);
+	return errno || *end != '\0' || audit >= NHI_AUDIT_SESSION_UNSET ?
+	       NHI_AUDIT_SESSION_UNSET : (uint32_t)audit;
+}
+
+static void
+recording_lost(struct nhi_watch *w, struct nhi_session *s, const char *detail)
+{
+	struct nhi_revoke_why why = { .identifier = w->identifier, .reason = "recording_lost",
+				      .detail = detail };
+
+	if (w->conf->record != NHI_RECORD_REQUIRED) {
+		nhi_log(LOG_WARNING, "session %s of %s: %s", s->id, s->user, detail);
+		return;
+	}
+	nhi_log(LOG_NOTICE, "session %s of %s: %s; revoked (recording_lost)", s->id, s->user,
+		detail);
+	if (nhi_session_revoke(w->conf, w->dirfd, s, &why, NULL) == 0)
+		w->revoked++;
+	s->not_after = INT64_MIN;       /* ended: the pass drops it */
+}
+
+/*
+ * Open records of recorded sessions: is everything the login runs still
+ * under a recorder (recording.h)?  A recorder killed or dead of a failed
+ * write leaves the vendor's programs outside: with record = required the
+ * session is revoked (recording_lost), else it is only logged.  Closed
+ * records are not looked at: what was left at logout ends with the window.
+ * One pass over /proc for all of them.
+ */
 static void
 check_recordings(struct nhi_watch *w)
 {
+	struct nhi_rec_proc *v = NULL;
+	uint32_t *audits;
+	size_t n_audits = 0, n = 0;
+	char detail[256];
+	int r = 0;
+
+	if ((audits = calloc(w->live.n + 1, sizeof(*audits))) == NULL)
+		return;         /* tried again at the next pass */
 	for (size_t i = 0; i < w->live.n; i++) {
 		struct nhi_session *s = &w->live.v[i];
-		struct nhi_revoke_why why = { .identifier = w->identifier,
-					      .reason = "recording_lost" };
-		struct nhi_rec_proc *v;
-		char detail[256], *end;
-		unsigned long audit;
-		size_t n;
-		ssize_t k;
-		int r;
 
 		if (s->closed || s->recording == NULL || s->not_after == INT64_MIN)
 			continue;
-		errno = 0;
-		audit = strtoul(s->recording, &end, 10);
-		if (errno || *end != '\0' || audit >= NHI_AUDIT_SESSION_UNSET) {
+		if ((audits[n_audits] = recording_of(s)) != NHI_AUDIT_SESSION_UNSET)
+			n_audits++;
+	}
+	if (n_audits > 0)
+		r = nhi_recording_procs(&nhi_recorder_default, audits, n_audits, &v, &n);
+	for (size_t i = 0; i < w->live.n; i++) {
+		struct nhi_session *s = &w->live.v[i];
+		uint32_t audit;
+		ssize_t k;
+
+		if (s->closed || s->recording == NULL || s->not_after == INT64_MIN)
+			continue;
+		if ((audit = recording_of(s)) == NHI_AUDIT_SESSION_UNSET) {
 			snprintf(detail, sizeof(detail), "the record names no audit session (%s)",
 				 s->recording);
-			k = -2;
-			v = NULL;
-		} else if ((r = nhi_recording_procs(&nhi_recorder_default, (uint32_t)audit, &v,
-						    &n)) < 0) {
+		} else if (r < 0) {
 			snprintf(detail, sizeof(detail), "its processes cannot be listed: %s",
 				 strerror(-r));
-			k = -2;
-		} else if ((k = nhi_recording_escapee(v, n, s->pid)) >= 0) {
+		} else if ((k = nhi_recording_escapee(v, n, audit, s->pid)) >= 0) {
 			snprintf(detail, sizeof(detail), "process %d (%s, uid %ld, parent %d) runs "
 				 "outside the recorder: the recorder died or the process left it",
 				 (int)v[k].pid, v[k].exe[0] ? v[k].exe : "?",
 				 v[k].uid == (uid_t)-1 ? -1L : (long)v[k].uid, (int)v[k].ppid);
-		}
-		free(v);
-		if (k == -1)
-			continue;
-		if (w->conf->record != NHI_RECORD_REQUIRED) {
-			nhi_log(LOG_WARNING, "session %s of %s: %s", s->id, s->user, detail);
+		} else {
 			continue;
 		}
-		nhi_log(LOG_NOTICE, "session %s of %s: %s; revoked (recording_lost)", s->id, s->user,
-			detail);
-		why.detail = detail;
-		if (nhi_session_revoke(w->conf, w->dirfd, s, &why, NULL) == 0)
-			w->revoked++;
-		s->not_after = INT64_MIN;       /* ended: the pass drops it */
+		recording_lost(w, s, detail);
 	}
+	free(v);
+	free(audits);
 }
 
 /* Whether a recorded session is open: the pass then runs every second. */

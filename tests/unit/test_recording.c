@@ -29,10 +29,11 @@
 #define VENDOR 20001
 
 /* sshd's processes of one connection, as a recorded session has them */
-#define MONITOR  { OPENER, 1, 0, NHI_ROLE_SSHD, "" }
-#define CHILD    { 101, OPENER, VENDOR, NHI_ROLE_SSHD, "" }
-#define REC(p, pp) { p, pp, VENDOR, NHI_ROLE_RECORDER, "" }
-#define PROG(p, pp) { p, pp, VENDOR, NHI_ROLE_OTHER, "" }
+#define A 42             /* the session's audit id */
+#define MONITOR  { A, OPENER, 1, 0, NHI_ROLE_SSHD, "" }
+#define CHILD    { A, 101, OPENER, VENDOR, NHI_ROLE_SSHD, "" }
+#define REC(p, pp) { A, p, pp, VENDOR, NHI_ROLE_RECORDER, "" }
+#define PROG(p, pp) { A, p, pp, VENDOR, NHI_ROLE_OTHER, "" }
 
 struct tree {
 	const char *name;
@@ -45,12 +46,12 @@ static const struct tree trees[] = {
 	{ "a command under its recorder",
 	  { MONITOR, CHILD, REC(102, 101), PROG(103, 102), PROG(104, 103) }, 5, 0 },
 	{ "nhiacct-shell before it becomes the recorder",
-	  { MONITOR, CHILD, { 102, 101, VENDOR, NHI_ROLE_SHELL, "" } }, 3, 0 },
+	  { MONITOR, CHILD, { A, 102, 101, VENDOR, NHI_ROLE_SHELL, "" } }, 3, 0 },
 	{ "the sftp-server under sshd",
-	  { MONITOR, CHILD, { 102, 101, VENDOR, NHI_ROLE_SFTP, "" } }, 3, 0 },
+	  { MONITOR, CHILD, { A, 102, 101, VENDOR, NHI_ROLE_SFTP, "" } }, 3, 0 },
 	{ "root's programs of the monitor (pam_motd's scripts)",
-	  { MONITOR, CHILD, { 105, OPENER, 0, NHI_ROLE_OTHER, "" },
-	    { 106, 105, 0, NHI_ROLE_OTHER, "" } }, 4, 0 },
+	  { MONITOR, CHILD, { A, 105, OPENER, 0, NHI_ROLE_OTHER, "" },
+	    { A, 106, 105, 0, NHI_ROLE_OTHER, "" } }, 4, 0 },
 	{ "a connection without a shell (ssh -N)", { MONITOR, CHILD }, 2, 0 },
 	{ "the recorder killed: its shell went to init",
 	  { MONITOR, CHILD, PROG(103, 1) }, 3, 103 },
@@ -59,15 +60,21 @@ static const struct tree trees[] = {
 	{ "a vendor's program straight under sshd (~/.ssh/rc)",
 	  { MONITOR, CHILD, PROG(102, 101) }, 3, 102 },
 	{ "a vendor's program under a root program of the monitor",
-	  { MONITOR, { 105, OPENER, 0, NHI_ROLE_OTHER, "" }, PROG(106, 105) }, 3, 106 },
+	  { MONITOR, { A, 105, OPENER, 0, NHI_ROLE_OTHER, "" }, PROG(106, 105) }, 3, 106 },
 	{ "a recorder started from a program outside one still counts the program",
 	  { MONITOR, CHILD, PROG(102, 1), REC(103, 102), PROG(104, 103) }, 5, 102 },
 	{ "a process that cannot be read (uid -1, no parent)",
-	  { MONITOR, CHILD, REC(102, 101), { 108, 0, (uid_t)-1, NHI_ROLE_OTHER, "" } }, 4, 108 },
+	  { MONITOR, CHILD, REC(102, 101), { A, 108, 0, (uid_t)-1, NHI_ROLE_OTHER, "" } }, 4, 108 },
 	{ "a parent loop (pids reused between reads)",
 	  { MONITOR, PROG(110, 111), PROG(111, 110) }, 3, 110 },
+	{ "a process of another session does not count, nor stand in as a parent",
+	  { MONITOR, CHILD, { 7, 103, 1, VENDOR, NHI_ROLE_OTHER, "" },
+	    { 7, 104, 103, VENDOR, NHI_ROLE_RECORDER, "" }, PROG(105, 104) }, 5, 105 },
+	{ "a process whose session cannot be told counts in every session",
+	  { MONITOR, CHILD, { NHI_AUDIT_SESSION_UNSET, 106, 1, VENDOR, NHI_ROLE_OTHER, "" } },
+	  3, 106 },
 	{ "an sshd binary run by the vendor outside the recorder",
-	  { MONITOR, CHILD, { 112, 1, VENDOR, NHI_ROLE_SSHD, "" } }, 3, 112 },
+	  { MONITOR, CHILD, { A, 112, 1, VENDOR, NHI_ROLE_SSHD, "" } }, 3, 112 },
 };
 
 static void
@@ -76,13 +83,13 @@ test_escapee_table(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(trees) / sizeof(trees[0]); i++) {
 		const struct tree *t = &trees[i];
-		ssize_t k = nhi_recording_escapee(t->v, t->n, OPENER);
+		ssize_t k = nhi_recording_escapee(t->v, t->n, A, OPENER);
 		pid_t got = k < 0 ? 0 : t->v[k].pid;
 
 		print_message("  %s: %d\n", t->name, (int)got);
 		assert_int_equal(got, t->escapee);
 	}
-	assert_int_equal(nhi_recording_escapee(NULL, 0, OPENER), -1);
+	assert_int_equal(nhi_recording_escapee(NULL, 0, A, OPENER), -1);
 }
 
 static void
