@@ -334,7 +334,8 @@ nhi_confcheck_recording(const struct nhi_conf *c, char *vendor, size_t vendorsz,
 	const struct nhi_recorder_paths *p = &nhi_recorder_default;
 	char why[512];
 	size_t seen = 0, bad = 0;
-	struct passwd *pw;
+	struct passwd pwbuf = { 0 }, *pw = NULL;
+	char buf[4096];
 	int r;
 
 	vendor[0] = '\0';
@@ -346,7 +347,8 @@ nhi_confcheck_recording(const struct nhi_conf *c, char *vendor, size_t vendorsz,
 		nhi_finding_add(f, NHI_SEV_ERROR, "record", "%s: every vendor session would be "
 				"refused (recording_unavailable)", why);
 	setpwent();
-	while (seen++ < ACCOUNTS_MAX && (pw = getpwent()) != NULL) {
+	while (seen++ < ACCOUNTS_MAX && getpwent_r(&pwbuf, buf, sizeof(buf), &pw) == 0 &&
+	       pw != NULL) {
 		struct nhi_identity id;
 		char err[512];
 

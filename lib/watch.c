@@ -306,7 +306,7 @@ check_recordings(struct nhi_watch *w)
 		} else if (r < 0) {
 			snprintf(detail, sizeof(detail), "its processes cannot be listed: %s",
 				 strerror(-r));
-		} else if ((k = nhi_recording_escapee(v, n, audit, s->pid)) >= 0) {
+		} else if (v != NULL && (k = nhi_recording_escapee(v, n, audit, s->pid)) >= 0) {
 			snprintf(detail, sizeof(detail), "process %d (%s, uid %ld, parent %d) runs "
 				 "outside the recorder: the recorder died or the process left it",
 				 (int)v[k].pid, v[k].exe[0] ? v[k].exe : "?",

@@ -172,7 +172,7 @@ if s_head is not None and d_head is not None:
     head = lines[s_head]
     rows = lines[s_head + 1:s_head + 1 + len(ORDER)]
     cols = ["OPENED", "ENDED", "DURATION", "END", "USER", "HOST", "RHOST", "TICKET",
-            "APPROVER", "REVIEWER"]
+            "APPROVER", "REC", "REVIEWER"]
     found = {m.group(): m.start() for m in re.finditer(r"\S+", head)}
     starts = [found.get(c, -1) for c in cols]
     check(list(found) == cols, "table: header", head)
@@ -188,7 +188,8 @@ if s_head is not None and d_head is not None:
         opened = want["opened"].replace("T", " ").replace("Z", " UTC")
         if (got["OPENED"] != opened or got["END"] != want["end"] or
                 got["USER"] != want["user"] or got["TICKET"] != want["ticket"] or
-                got["HOST"] != want["host"] or got["RHOST"] != want["rhost"]):
+                got["HOST"] != want["host"] or got["RHOST"] != want["rhost"] or
+                got["REC"] != "no"):
             aligned = False
             print(f"#   row {sid}: {got}")
     check(aligned, "table: session rows aligned under their headers", out)
