@@ -46,7 +46,8 @@ rh_install "$BUILD" "$R" "$T" "$PORT" no || fail "cannot set up the host"
 sdh_boot "$R" || fail "the systemd host did not boot"
 rh_ticket "$R" BENCH-1 $(($(date +%s) + 3600)) vendor1 vendor2 || fail "ticket"
 head -c 10000000 /dev/urandom >"$T/10M.bin"
-cp "$T/10M.bin" "$R/tmp/10M.bin" && chmod 0644 "$R/tmp/10M.bin"
+# the host's /tmp is a tmpfs of its own: written from inside
+sdh_run sh -c 'cat >/tmp/10M.bin && chmod 0644 /tmp/10M.bin' <"$T/10M.bin" || fail "copy"
 O=(-i "$T/id" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
 	-o LogLevel=ERROR)
 
