@@ -209,6 +209,7 @@ done
 kill "$fwd" 2>/dev/null
 wait "$fwd" 2>/dev/null
 note "ssh -N -L: a connection through the tunnel got: ${banner:-no listener}"
+[ -n "$banner" ] || fail "ssh -N -L never listened: the tunnel was not tried"
 [[ $banner == SSH-* ]] && fail "ssh -N -L forwarded a connection for a vendor"
 
 note "review --commands: the commands, the typed lines and the files"
