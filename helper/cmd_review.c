@@ -34,7 +34,7 @@ review_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: nhiacct review [--ticket T] [--user U] [--since TIME] [--until TIME]\n"
-		"                      [--json | --commands] [--utc] [-D DIR | --file FILE...]\n"
+		"                      [--json] [--commands] [--utc] [-D DIR | --file FILE...]\n"
 		"\n"
 		"Sessions (one row each: opened, ended, how it ended, duration, approver)\n"
 		"and denials written by pam_nhiacct and nhiacct, from the system journal.\n"
@@ -47,7 +47,8 @@ review_usage(FILE *f)
 		"                   yesterday, tomorrow, -2h, -30m, -1d, +1h, @UNIX\n"
 		"  --json           one JSON object per row\n"
 		"  --commands       after the table, what each session ran: commands, a\n"
-		"                   terminal's typed lines, sftp's file operations\n"
+		"                   terminal's typed lines, sftp's file operations (with\n"
+		"                   --json: a \"commands\" array in each session's row)\n"
 		"  --utc            show and read times in UTC instead of local time\n"
 		"  -D, --directory DIR  read the journal files in DIR (e.g. collected by\n"
 		"                   systemd-journal-remote) instead of the system journal\n"
@@ -473,9 +474,8 @@ parse_opts(int argc, char **argv, struct review_opts *o)
 		fprintf(stderr, "nhiacct review: --older-than: a time span, with --unreviewed\n");
 		return -EINVAL;
 	}
-	if (o->commands && (o->json || o->unreviewed)) {
-		fprintf(stderr, "nhiacct review: --commands prints text, without --json or "
-			"--unreviewed\n");
+	if (o->commands && o->unreviewed) {
+		fprintf(stderr, "nhiacct review: --commands goes without --unreviewed\n");
 		return -EINVAL;
 	}
 	if (o->attest && (o->unreviewed || o->json || o->commands)) {
@@ -536,8 +536,52 @@ print_commands(sd_journal *j, const struct nhi_review *rv, bool utc)
 			printf("  (its open record is not in these journals)\n");
 			r = 0;
 		} else if (r >= 0) {
-			r = evidence_commands(j, s->session, &es, utc, stdout);
+			r = evidence_commands(j, s->session, &es, utc, stdout, NULL);
 		}
+	}
+	if (r >= 0 && (fflush(stdout) == EOF || ferror(stdout)))
+		r = -EIO;
+	return r < 0 ? r : 0;
+}
+
+/* --json --commands: each session's row with "commands" (null when it was
+ * not recorded, or its open record is not in these journals), then the
+ * denials, as review_print_json writes them. */
+static int
+print_json_commands(sd_journal *j, const struct nhi_review *rv)
+{
+	int r = 0;
+
+	for (size_t i = 0; r >= 0 && i < rv->n_sessions; i++) {
+		const struct nhi_review_session *s = &rv->sessions[i];
+		json_t *o = review_session_json(s), *cmds = NULL;
+		struct evidence_session es;
+
+		if (o == NULL)
+			return -ENOMEM;
+		if (s->session != NULL && (r = evidence_find_session(j, s->session, &es)) >= 0 &&
+		    es.recording[0] != '\0') {
+			if ((cmds = json_array()) == NULL)
+				r = -ENOMEM;
+			else
+				r = evidence_commands(j, s->session, &es, true, NULL, cmds);
+		}
+		if (r == -ENOENT)
+			r = 0;
+		if (r >= 0 && json_object_set_new(o, "commands", cmds ? cmds : json_null()) < 0)
+			r = -ENOMEM;
+		else if (r < 0)
+			json_decref(cmds);
+		if (r >= 0 && (json_dumpf(o, stdout, JSON_COMPACT) < 0 || fputc('\n', stdout) == EOF))
+			r = -EIO;
+		json_decref(o);
+	}
+	for (size_t i = 0; r >= 0 && i < rv->n_denials; i++) {
+		json_t *o = review_denial_json(&rv->denials[i]);
+
+		if (o == NULL || json_dumpf(o, stdout, JSON_COMPACT) < 0 || fputc('\n', stdout) == EOF)
+			r = o == NULL ? -ENOMEM : -EIO;
+		json_decref(o);
 	}
 	if (r >= 0 && (fflush(stdout) == EOF || ferror(stdout)))
 		r = -EIO;
@@ -671,9 +715,13 @@ cmd_review(const struct nhi_cmd_ctx *ctx, int argc, char **argv)
 	if (o.unreviewed)
 		unreviewed = nhi_review_keep_unreviewed(&rv, nhi_now_usec() -
 							o.older_than * 1000000);
-	r = o.json ? review_print_json(&rv, stdout)
-		   : review_print_table(&rv, stdout, o.utc);
-	if (r >= 0 && o.commands)
+	if (o.json && o.commands)
+		r = print_json_commands(j, &rv);
+	else if (o.json)
+		r = review_print_json(&rv, stdout);
+	else
+		r = review_print_table(&rv, stdout, o.utc);
+	if (r >= 0 && o.commands && !o.json)
 		r = print_commands(j, &rv, o.utc);
 	if (r < 0) {
 		fprintf(stderr, "nhiacct review: writing the output: %s\n", strerror(-r));

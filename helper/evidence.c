@@ -19,6 +19,7 @@
 #include "evidence.h"
 #include "recording.h"
 #include "text.h"
+#include "timeutil.h"
 
 #define VALUE_MAX     4096              /* bytes kept of one field */
 #define ITEMS_MAX     4096              /* commands of one session */
@@ -312,21 +313,39 @@ print_time(FILE *out, uint64_t usec, bool utc)
 	fprintf(out, "  %s  ", buf);
 }
 
+/* Where the lines of an item go: printed with a prefix, or appended to a
+ * JSON array. */
+struct sink {
+	FILE *out;              /* text */
+	const char *prefix;
+	json_t *arr;            /* or JSON */
+};
+
+static void
+emit(struct sink *k, const char *raw)
+{
+	char esc[VALUE_MAX];
+
+	nhi_escape(esc, sizeof(esc), raw);
+	if (k->arr != NULL)
+		(void)json_array_append_new(k->arr, json_string(esc));
+	else
+		fprintf(k->out, "      %s: %s\n", k->prefix, esc);
+}
+
 /* Typed text as lines: Enter (CR or LF) ends one, DEL and ^H take back a
  * character, anything else unprintable is escaped on output. */
 static void
-print_typed(FILE *out, const char *typed)
+typed_lines(struct sink *k, const char *typed)
 {
-	char line[1024], esc[4096];
+	char line[1024];
 	size_t n = 0;
 
 	for (const char *p = typed;; p++) {
 		if (*p == '\0' || *p == '\r' || *p == '\n') {
 			line[n] = '\0';
-			if (n > 0) {
-				nhi_escape(esc, sizeof(esc), line);
-				fprintf(out, "      typed: %s\n", esc);
-			}
+			if (n > 0)
+				emit(k, line);
 			n = 0;
 			if (*p == '\0')
 				return;
@@ -377,9 +396,9 @@ typed_of(sd_journal *j, const struct evidence_session *es, const char *pid, char
 
 /* sftp-server's log of one sftp session (pid): every file operation. */
 static int
-print_sftp(sd_journal *j, const struct evidence_session *es, const char *pid, FILE *out)
+sftp_ops(sd_journal *j, const struct evidence_session *es, const char *pid, struct sink *k)
 {
-	char msg[VALUE_MAX], esc[VALUE_MAX];
+	char msg[VALUE_MAX];
 	int r;
 
 	sd_journal_flush_matches(j);
@@ -388,10 +407,8 @@ print_sftp(sd_journal *j, const struct evidence_session *es, const char *pid, FI
 	    (r = sd_journal_seek_head(j)) < 0)
 		return r;
 	while ((r = sd_journal_next(j)) > 0)
-		if (genuine(j, es) && field(j, "MESSAGE", msg, sizeof(msg))) {
-			nhi_escape(esc, sizeof(esc), msg);
-			fprintf(out, "      sftp: %s\n", esc);
-		}
+		if (genuine(j, es) && field(j, "MESSAGE", msg, sizeof(msg)))
+			emit(k, msg);
 	return r;
 }
 
@@ -424,9 +441,49 @@ collect_items(sd_journal *j, const char *session, const struct evidence_session 
 	return r < 0 ? r : 0;
 }
 
+/* One item as text (header line; its lines follow through the sink). */
+static void
+item_text(FILE *out, const struct item *it, bool utc)
+{
+	char esc[VALUE_MAX];
+
+	print_time(out, it->usec, utc);
+	nhi_escape(esc, sizeof(esc), it->command);
+	if (it->sftp)
+		fprintf(out, "sftp (%s)\n", esc);
+	else
+		fprintf(out, "%s%s\n", it->command[0] ? "runs: " : "login (terminal)", esc);
+}
+
+/* One item as JSON: time, kind, command, and its typed lines or files;
+ * lines (borrowed) receives them. */
+static json_t *
+item_json(const struct item *it, json_t **lines)
+{
+	char when[NHI_TIME_BUF], esc[VALUE_MAX];
+	json_t *o = json_object();
+
+	*lines = json_array();
+	nhi_escape(esc, sizeof(esc), it->command);
+	if (o == NULL || *lines == NULL ||
+	    json_object_set_new(o, "time", json_string(nhi_format_time(
+				(int64_t)(it->usec / 1000000), when, sizeof(when)))) < 0 ||
+	    json_object_set_new(o, "kind", json_string(it->sftp ? "sftp" :
+				it->command[0] ? "command" : "login")) < 0 ||
+	    json_object_set_new(o, "command", json_string(esc)) < 0 ||
+	    json_object_set(o, it->sftp ? "files" : "typed", *lines) < 0) {
+		json_decref(o);
+		json_decref(*lines);
+		*lines = NULL;
+		return NULL;
+	}
+	json_decref(*lines);    /* o holds it */
+	return o;
+}
+
 int
 evidence_commands(sd_journal *j, const char *session, const struct evidence_session *es,
-		  bool utc, FILE *out)
+		  bool utc, FILE *out, json_t *arr)
 {
 	struct item *v;
 	char *typed = NULL;
@@ -434,7 +491,8 @@ evidence_commands(sd_journal *j, const char *session, const struct evidence_sess
 	int r;
 
 	if (es->recording[0] == '\0') {
-		fprintf(out, "  (not recorded)\n");
+		if (arr == NULL)
+			fprintf(out, "  (not recorded)\n");
 		return 0;
 	}
 	if ((v = calloc(ITEMS_MAX, sizeof(*v))) == NULL || (typed = malloc(TYPED_MAX)) == NULL) {
@@ -443,20 +501,24 @@ evidence_commands(sd_journal *j, const char *session, const struct evidence_sess
 	}
 	r = collect_items(j, session, es, v, &n);
 	for (size_t i = 0; r >= 0 && i < n; i++) {
-		char esc[VALUE_MAX];
+		struct sink k = { .out = out, .prefix = v[i].sftp ? "sftp" : "typed" };
 
-		print_time(out, v[i].usec, utc);
-		nhi_escape(esc, sizeof(esc), v[i].command);
+		if (arr == NULL) {
+			item_text(out, &v[i], utc);
+		} else {
+			json_t *o = item_json(&v[i], &k.arr);
+
+			if (o == NULL || json_array_append_new(arr, o) < 0) {
+				r = -ENOMEM;
+				break;
+			}
+		}
 		if (v[i].sftp)
-			fprintf(out, "sftp (%s)\n", esc);
-		else
-			fprintf(out, "%s%s\n", v[i].command[0] ? "runs: " : "login (terminal)", esc);
-		if (v[i].sftp)
-			r = print_sftp(j, es, v[i].pid, out);
+			r = sftp_ops(j, es, v[i].pid, &k);
 		else if ((r = typed_of(j, es, v[i].pid, typed, TYPED_MAX)) >= 0)
-			print_typed(out, typed);
+			typed_lines(&k, typed);
 	}
-	if (r >= 0 && n == 0)
+	if (r >= 0 && n == 0 && arr == NULL)
 		fprintf(out, "  (recorded; nothing ran)\n");
 	for (size_t i = 0; i < n; i++)
 		free(v[i].command);

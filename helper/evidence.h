@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
 #include <systemd/sd-journal.h>
 
 #define EVIDENCE_FILES_MAX 1024
@@ -59,11 +60,13 @@ int evidence_find_session(sd_journal *j, const char *session, struct evidence_se
 int evidence_replay(sd_journal *j, const struct evidence_session *es, char *const *extra);
 
 /*
- * Prints what session ran, one line per item, indented: each command (and
- * a login), with the lines typed at a terminal, and each file operation
- * of sftp.  Returns the number of items, or a negative errno.
+ * What session ran: each command (and a login), with the lines typed at
+ * a terminal, and each file operation of sftp; all text escaped.  Printed
+ * to out, one line per item, indented; or, when arr is given, appended to
+ * it as objects {time, kind: command | login | sftp, command, typed |
+ * files}.  Returns the number of items, or a negative errno.
  */
 int evidence_commands(sd_journal *j, const char *session, const struct evidence_session *es,
-		      bool utc, FILE *out);
+		      bool utc, FILE *out, json_t *arr);
 
 #endif

@@ -81,14 +81,31 @@ jhost_wait() { # MATCH... : waits up to 15 s for a record, prints the last
 }
 jf() { jq -r ".$1 // empty"; }
 # The open record of the vendor's newest session, once written.
-newest_open() { # SINCE (journalctl --since)
-	jhost_wait NHIACCT_EVENT=open NHIACCT_USER=vendor1 --since "$1"
+newest_open() { # T0 (since)
+	jhost_wait_after "$1" NHIACCT_EVENT=open NHIACCT_USER=vendor1
 }
 # What tlog recorded of audit session $1 (output or input text), in order.
 tlog_text() { # AUDIT_ID out|in
 	jhost TLOG_SESSION="$1" | jq -r ".MESSAGE | fromjson | .$2_txt" | tr -d '\r\0'
 }
-since() { date '+%Y-%m-%d %H:%M:%S'; }
+# Now, in microseconds: records are told apart by their __REALTIME_TIMESTAMP,
+# not by a --since of whole seconds, which would also take the records of a
+# connection made earlier in the same second.
+since() { echo $(($(date +%s%N) / 1000)); }
+jhost_after() { # T0 MATCH...: the records at or after T0 (since)
+	local t=$1
+	shift
+	jhost "$@" | jq -c --argjson t "$t" 'select((.__REALTIME_TIMESTAMP | tonumber) >= $t)'
+}
+jhost_wait_after() { # T0 MATCH...: waits up to 15 s for such a record, prints the last
+	local out
+	for _ in $(seq 150); do
+		out=$(jhost_after "$@" | tail -n1)
+		[ -n "$out" ] && { printf '%s\n' "$out"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
 
 sdh_boot "$R" || fail "the systemd host did not boot"
 note "booted: $(sdh_run systemctl is-system-running); tlog $(sdh_run dpkg-query -W -f '${Version}' tlog)"
@@ -226,6 +243,13 @@ assert_match 'sftp: open "/tmp/scp-up.bin" flags READ' "$cmds" "scp down"
 assert_match 'runs: scp -t /tmp/scp-legacy.bin' "$cmds" "scp -O"
 assert_match 'sftp: open "/tmp/sftp-up.bin" flags WRITE' "$cmds" "sftp put"
 assert_match 'sftp: open "/tmp/sftp-up.bin" flags READ' "$cmds" "sftp get"
+js=$(sdh_run nhiacct review --ticket REC-1 --json --commands) || fail "review --json --commands"
+assert_eq 'echo typed-$((6*7))' "$(printf '%s\n' "$js" | jq -r --arg s "$ptysess" \
+	'select(.session == $s) | .commands[0] | select(.kind == "login") | .typed[0]')" \
+	"review --json --commands: the typed line"
+assert_match 'close "/tmp/sftp-up.bin" bytes read 100000 written 0' "$(printf '%s\n' "$js" |
+	jq -r 'select(.type == "session") | .commands[]? | select(.kind == "sftp") | .files[]')" \
+	"review --json --commands: sftp's files"
 tab=$(sdh_run nhiacct review --ticket REC-1 --json) || fail "review --json"
 assert_eq 0 "$(printf '%s\n' "$tab" | jq -s '[.[] | select(.type == "session" and .recorded != true)] | length')" \
 	"every session of REC-1 is recorded"
@@ -264,10 +288,10 @@ refused() { # WHAT: a vendor login is refused with recording_unavailable
 	out=$(vssh 'echo should-not-run' 2>&1) && fail "$1: the vendor got in: $out"
 	assert_no_match 'should-not-run' "$out" "$1: nothing ran"
 	assert_match 'recording_unavailable' "$out" "$1: what the vendor is told"
-	r=$(jhost_wait NHIACCT_EVENT=deny NHIACCT_USER=vendor1 --since "$t0") || fail "$1: no deny record"
+	r=$(jhost_wait_after "$t0" NHIACCT_EVENT=deny NHIACCT_USER=vendor1) || fail "$1: no deny record"
 	assert_eq recording_unavailable "$(printf '%s\n' "$r" | jf NHIACCT_REASON)" "$1: deny reason"
 	note "$1: $(printf '%s\n' "$r" | jf NHIACCT_DETAIL)"
-	[ -z "$(jhost NHIACCT_EVENT=open NHIACCT_USER=vendor1 --since "$t0")" ] ||
+	[ -z "$(jhost_after "$t0" NHIACCT_EVENT=open NHIACCT_USER=vendor1)" ] ||
 		fail "$1: a session opened"
 	out=$(timeout 60 ssh "${SSHO[@]}" -p "$PORT" root@127.0.0.1 'echo root-in') ||
 		fail "$1: root was locked out: $out"
@@ -297,6 +321,8 @@ assert_eq false "$(sdh_run nhiacct review --ticket REC-1 --json | jq -r --arg s 
 	"review: not recorded"
 out=$(sdh_run nhiacct replay "$s" 2>&1) && fail "replay of an unrecorded session: $out"
 assert_match 'was not recorded' "$out" "replay says so"
+assert_eq null "$(sdh_run nhiacct review --ticket REC-1 --json --commands |
+	jq -c --arg s "$s" 'select(.session == $s) | .commands')" "review --json --commands: not recorded"
 
 note "every session recorded or refused"
 echo "recording: passed"
