@@ -253,10 +253,6 @@ recording_lost(struct nhi_watch *w, struct nhi_session *s, const char *detail)
 	struct nhi_revoke_why why = { .identifier = w->identifier, .reason = "recording_lost",
 				      .detail = detail };
 
-	if (w->conf->record != NHI_RECORD_REQUIRED) {
-		nhi_log(LOG_WARNING, "session %s of %s: %s", s->id, s->user, detail);
-		return;
-	}
 	nhi_log(LOG_NOTICE, "session %s of %s: %s; revoked (recording_lost)", s->id, s->user,
 		detail);
 	if (nhi_session_revoke(w->conf, w->dirfd, s, &why, NULL) == 0)
@@ -267,8 +263,9 @@ recording_lost(struct nhi_watch *w, struct nhi_session *s, const char *detail)
 /*
  * Open records of recorded sessions: is everything the login runs still
  * under a recorder (recording.h)?  A recorder killed or dead of a failed
- * write leaves the vendor's programs outside: with record = required the
- * session is revoked (recording_lost), else it is only logged.  Closed
+ * write leaves the vendor's programs outside: the session is revoked
+ * (recording_lost).  Only with record = required: otherwise a recording is
+ * the vendor's shell's choice, and nothing is enforced for it.  Closed
  * records are not looked at: what was left at logout ends with the window.
  * One pass over /proc for all of them.
  */
@@ -280,6 +277,9 @@ check_recordings(struct nhi_watch *w)
 	size_t n_audits = 0, n = 0;
 	char detail[256];
 	int r = 0;
+
+	if (w->conf->record != NHI_RECORD_REQUIRED)
+		return;
 
 	if ((audits = calloc(w->live.n + 1, sizeof(*audits))) == NULL)
 		return;         /* tried again at the next pass */
@@ -320,10 +320,13 @@ check_recordings(struct nhi_watch *w)
 	free(audits);
 }
 
-/* Whether a recorded session is open: the pass then runs every second. */
+/* Whether a recorded session is open (record = required): the pass then
+ * runs every second. */
 static bool
 recording_open(const struct nhi_watch *w)
 {
+	if (w->conf->record != NHI_RECORD_REQUIRED)
+		return false;
 	for (size_t i = 0; i < w->live.n; i++)
 		if (!w->live.v[i].closed && w->live.v[i].recording != NULL)
 			return true;
