@@ -18,19 +18,15 @@ set -u
 . "$(dirname "$0")/../tests/lib/common.sh"
 [ "$(id -u)" -eq 0 ] || skip "needs root (namespaces, a booted systemd)"
 need_cmd unshare nsenter ssh scp ssh-keygen python3
-if [ -z "${NHI_SDH_NS:-}" ]; then
-	NHI_SDH_NS=1 exec unshare -m --propagation private "$(readlink -f "$0")" "$@"
-fi
 . "$NHI_TOP/tests/lib/systemd_host.sh"
+sdh_private_ns "$@"
 . "$NHI_TOP/tests/lib/recording_host.sh"
 
 BUILD=$(cd "${1:-build}" 2>/dev/null && pwd) || fail "no build directory '${1:-build}'"
 ROUNDS=${2:-${BENCH_QUICK:+3}}
 ROUNDS=${ROUNDS:-15}
-cache=$(sdh_root_cache)
-rc=$?
-[ $rc -eq 77 ] && { echo "$cache"; exit 77; }
-[ $rc -eq 0 ] || fail "no systemd root"
+sdh_need_root
+cache=$SDH_ROOT
 T=$(mktemp -d /var/tmp/nhiacct-rbench.XXXXXX)
 [ -n "$T" ] && [ -d "$T" ] || fail "no work folder"
 cleanup() {

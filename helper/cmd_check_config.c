@@ -5,8 +5,6 @@
  * checked without a login (lib/confcheck.c).  Exit 0 clean, 1 warnings,
  * 2 errors.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,9 +17,11 @@
 #include "cmd.h"
 #include "conf.h"
 #include "confcheck.h"
+#include "spawn.h"
 
 #define SSHD_PATH "/usr/sbin/sshd"
 #define SSHD_T_MAX (256 * 1024)     /* sshd -T prints a few KiB */
+#define SSHD_T_MS  10000
 
 static int
 check_config_usage(FILE *f)
@@ -67,53 +67,24 @@ sev_name(enum nhi_severity s)
 
 /*
  * record = required: what sshd applies to a vendor, as `sshd -T -C`
- * prints it (run as root: it reads the host keys), checked by
- * nhi_confcheck_sshd_effective.  Output bounded; an sshd that cannot tell
- * is a warning.
+ * prints it (as root: it reads the host keys), checked by
+ * nhi_confcheck_sshd_effective.  An sshd that cannot tell is a warning.
  */
 static void
 check_sshd_for(const char *vendor, struct nhi_findings *f)
 {
-	char spec[512], *text = NULL;
-	size_t len = 0;
-	int fds[2], st;
-	pid_t pid;
+	char spec[512], *text = malloc(SSHD_T_MAX);
+	const char *argv[] = { SSHD_PATH, "-T", "-C", spec, NULL };
+	struct nhi_spawn sp = { .argv = argv, .timeout_ms = SSHD_T_MS, .out = text,
+				.outsz = SSHD_T_MAX };
+	int st = 0;
 
 	snprintf(spec, sizeof(spec), "user=%s,host=check-config.invalid,addr=192.0.2.1", vendor);
-	if (access(SSHD_PATH, X_OK) < 0) {
+	if (access(SSHD_PATH, X_OK) < 0)
 		nhi_finding_add(f, NHI_SEV_WARNING, "record", "%s is not installed: cannot check "
 				"what sshd applies to vendors", SSHD_PATH);
-		return;
-	}
-	if (pipe2(fds, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
-		nhi_finding_add(f, NHI_SEV_WARNING, "record", "cannot run %s -T: %s", SSHD_PATH,
-				strerror(errno));
-		return;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-		if (dup2(fds[1], 1) < 0 || (null >= 0 && (dup2(null, 0) < 0 || dup2(null, 2) < 0)))
-			_exit(126);
-		execl(SSHD_PATH, SSHD_PATH, "-T", "-C", spec, (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	if ((text = malloc(SSHD_T_MAX + 1)) != NULL) {
-		ssize_t n;
-
-		while (len < SSHD_T_MAX &&
-		       (n = read(fds[0], text + len, SSHD_T_MAX - len)) != 0)
-			if (n > 0)
-				len += (size_t)n;
-			else if (errno != EINTR)
-				break;
-		text[len] = '\0';
-	}
-	close(fds[0]);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (text == NULL || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || len == 0)
+	else if (text == NULL || nhi_spawn_run(&sp, &st) < 0 || !WIFEXITED(st) ||
+		 WEXITSTATUS(st) != 0 || text[0] == '\0')
 		nhi_finding_add(f, NHI_SEV_WARNING, "record", "%s -T -C %s failed: cannot check "
 				"what sshd applies to vendors", SSHD_PATH, spec);
 	else

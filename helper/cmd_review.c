@@ -274,17 +274,6 @@ to_entry(sd_journal *j, const struct record *rec, struct nhi_review_entry *e)
 	return 0;
 }
 
-static int
-add_match(sd_journal *j, const char *field, const char *value)
-{
-	char buf[64 + NHI_REVIEW_FIELD_MAX];
-	int n = snprintf(buf, sizeof(buf), "%s=%s", field, value);
-
-	if (n < 0 || (size_t)n >= sizeof(buf))
-		return -E2BIG;
-	return sd_journal_add_match(j, buf, (size_t)n);
-}
-
 /*
  * What the journal's indexes select.  A ticket, user or session value is
  * rare, so its match alone narrows the scan to a few entries, and the
@@ -301,14 +290,14 @@ set_matches(sd_journal *j, const char *ticket, const char *user,
 
 	sd_journal_flush_matches(j);
 	if (ticket)
-		r = add_match(j, "NHIACCT_TICKET", ticket);
+		r = evidence_match(j, "NHIACCT_TICKET", ticket);
 	if (r >= 0 && user)
-		r = add_match(j, "NHIACCT_USER", user);
+		r = evidence_match(j, "NHIACCT_USER", user);
 	if (r >= 0 && session)
-		r = add_match(j, "NHIACCT_SESSION", session);
+		r = evidence_match(j, "NHIACCT_SESSION", session);
 	if (!ticket && !user && !session) {
 		for (int e = 0; r >= 0 && e < NHI_EV_MAX; e++)
-			r = add_match(j, "MESSAGE_ID", nhi_event_message_id(e));
+			r = evidence_match(j, "MESSAGE_ID", nhi_event_message_id(e));
 	}
 	return r < 0 ? r : 0;
 }

@@ -18,6 +18,7 @@
 #include "audit.h"
 #include "evidence.h"
 #include "recording.h"
+#include "review_print.h"
 #include "text.h"
 #include "timeutil.h"
 
@@ -53,8 +54,8 @@ field_is(sd_journal *j, const char *name, const char *want)
 	return field(j, name, v, sizeof(v)) && strcmp(v, want) == 0;
 }
 
-static int
-match(sd_journal *j, const char *name, const char *value)
+int
+evidence_match(sd_journal *j, const char *name, const char *value)
 {
 	char buf[VALUE_MAX + 64];
 	int n = snprintf(buf, sizeof(buf), "%s=%s", name, value);
@@ -111,7 +112,7 @@ evidence_find_session(sd_journal *j, const char *session, struct evidence_sessio
 
 	memset(es, 0, sizeof(*es));
 	sd_journal_flush_matches(j);
-	if ((r = match(j, "NHIACCT_SESSION", session)) < 0 || (r = sd_journal_seek_head(j)) < 0)
+	if ((r = evidence_match(j, "NHIACCT_SESSION", session)) < 0 || (r = sd_journal_seek_head(j)) < 0)
 		return r;
 	while ((r = sd_journal_next(j)) > 0) {
 		if (!field_is(j, "MESSAGE_ID", nhi_event_message_id(NHI_EV_OPEN)) ||
@@ -141,8 +142,8 @@ list_recordings(sd_journal *j, const struct evidence_session *es, struct rec_ref
 
 	*n = 0;
 	sd_journal_flush_matches(j);
-	if ((r = match(j, "TLOG_SESSION", es->recording)) < 0 ||
-	    (r = match(j, "_BOOT_ID", es->boot_id)) < 0 || (r = sd_journal_seek_head(j)) < 0)
+	if ((r = evidence_match(j, "TLOG_SESSION", es->recording)) < 0 ||
+	    (r = evidence_match(j, "_BOOT_ID", es->boot_id)) < 0 || (r = sd_journal_seek_head(j)) < 0)
 		return r;
 	while ((r = sd_journal_next(j)) > 0) {
 		struct rec_ref x = { "", "" };
@@ -166,8 +167,8 @@ command_of(sd_journal *j, const struct evidence_session *es, const char *pid, ch
 {
 	snprintf(cmd, cmdsz, "?");
 	sd_journal_flush_matches(j);
-	if (match(j, "SYSLOG_IDENTIFIER", "nhiacct-shell") < 0 || match(j, "_PID", pid) < 0 ||
-	    match(j, "_BOOT_ID", es->boot_id) < 0 || sd_journal_seek_head(j) < 0)
+	if (evidence_match(j, "SYSLOG_IDENTIFIER", "nhiacct-shell") < 0 || evidence_match(j, "_PID", pid) < 0 ||
+	    evidence_match(j, "_BOOT_ID", es->boot_id) < 0 || sd_journal_seek_head(j) < 0)
 		return;
 	while (sd_journal_next(j) > 0)
 		if (genuine(j, es) && field(j, "NHIACCT_COMMAND", cmd, cmdsz)) {
@@ -185,7 +186,7 @@ write_recording(sd_journal *j, const struct evidence_session *es, const char *re
 	int r;
 
 	sd_journal_flush_matches(j);
-	if ((r = match(j, "TLOG_REC", rec)) < 0 || (r = match(j, "_BOOT_ID", es->boot_id)) < 0 ||
+	if ((r = evidence_match(j, "TLOG_REC", rec)) < 0 || (r = evidence_match(j, "_BOOT_ID", es->boot_id)) < 0 ||
 	    (r = sd_journal_seek_head(j)) < 0)
 		return r;
 	(void)sd_journal_set_data_threshold(j, 0);
@@ -299,20 +300,6 @@ struct item {
 	char *command;                  /* owned; "" for a login */
 };
 
-static void
-print_time(FILE *out, uint64_t usec, bool utc)
-{
-	time_t t = (time_t)(usec / 1000000);
-	struct tm tm;
-	char buf[64];
-
-	if (!(utc ? gmtime_r(&t, &tm) : localtime_r(&t, &tm)) ||
-	    strftime(buf, sizeof(buf), utc ? "%Y-%m-%d %H:%M:%S UTC" : "%Y-%m-%d %H:%M:%S %Z",
-		     &tm) == 0)
-		snprintf(buf, sizeof(buf), "@%" PRIu64, usec / 1000000);
-	fprintf(out, "  %s  ", buf);
-}
-
 /* Where the lines of an item go: printed with a prefix, or appended to a
  * JSON array. */
 struct sink {
@@ -368,8 +355,8 @@ typed_of(sd_journal *j, const struct evidence_session *es, const char *pid, char
 
 	typed[0] = '\0';
 	sd_journal_flush_matches(j);
-	if ((r = match(j, "TLOG_SESSION", es->recording)) < 0 || (r = match(j, "_PID", pid)) < 0 ||
-	    (r = match(j, "_BOOT_ID", es->boot_id)) < 0 || (r = sd_journal_seek_head(j)) < 0)
+	if ((r = evidence_match(j, "TLOG_SESSION", es->recording)) < 0 || (r = evidence_match(j, "_PID", pid)) < 0 ||
+	    (r = evidence_match(j, "_BOOT_ID", es->boot_id)) < 0 || (r = sd_journal_seek_head(j)) < 0)
 		return r;
 	(void)sd_journal_set_data_threshold(j, 0);
 	while ((r = sd_journal_next(j)) > 0) {
@@ -402,8 +389,8 @@ sftp_ops(sd_journal *j, const struct evidence_session *es, const char *pid, stru
 	int r;
 
 	sd_journal_flush_matches(j);
-	if ((r = match(j, "SYSLOG_IDENTIFIER", "sftp-server")) < 0 ||
-	    (r = match(j, "_PID", pid)) < 0 || (r = match(j, "_BOOT_ID", es->boot_id)) < 0 ||
+	if ((r = evidence_match(j, "SYSLOG_IDENTIFIER", "sftp-server")) < 0 ||
+	    (r = evidence_match(j, "_PID", pid)) < 0 || (r = evidence_match(j, "_BOOT_ID", es->boot_id)) < 0 ||
 	    (r = sd_journal_seek_head(j)) < 0)
 		return r;
 	while ((r = sd_journal_next(j)) > 0)
@@ -420,8 +407,8 @@ collect_items(sd_journal *j, const char *session, const struct evidence_session 
 
 	*n = 0;
 	sd_journal_flush_matches(j);
-	if ((r = match(j, "NHIACCT_SESSION", session)) < 0 ||
-	    (r = match(j, "SYSLOG_IDENTIFIER", "nhiacct-shell")) < 0 ||
+	if ((r = evidence_match(j, "NHIACCT_SESSION", session)) < 0 ||
+	    (r = evidence_match(j, "SYSLOG_IDENTIFIER", "nhiacct-shell")) < 0 ||
 	    (r = sd_journal_seek_head(j)) < 0)
 		return r;
 	while (*n < ITEMS_MAX && (r = sd_journal_next(j)) > 0) {
@@ -445,9 +432,10 @@ collect_items(sd_journal *j, const char *session, const struct evidence_session 
 static void
 item_text(FILE *out, const struct item *it, bool utc)
 {
-	char esc[VALUE_MAX];
+	char esc[VALUE_MAX], when[64];
 
-	print_time(out, it->usec, utc);
+	review_format_time(when, sizeof(when), (int64_t)it->usec, utc);
+	fprintf(out, "  %s  ", when);
 	nhi_escape(esc, sizeof(esc), it->command);
 	if (it->sftp)
 		fprintf(out, "sftp (%s)\n", esc);

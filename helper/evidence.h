@@ -31,6 +31,9 @@ struct evidence_source {
 	size_t n_files;
 };
 
+/* Adds the journal match NAME=VALUE; -E2BIG for a value past the bound. */
+int evidence_match(sd_journal *j, const char *name, const char *value);
+
 /* Opens the journals; on failure says why on stderr, prefixed "cmd: ".
  * An empty journal (no files) is a failure too: nothing to read is not
  * "nothing happened".  users: the local journal's files of user

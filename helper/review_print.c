@@ -171,21 +171,27 @@ cell_text(char *buf, const char *s)
 		nhi_escape(buf, NHI_REVIEW_CELL_MAX + 1, s);
 }
 
-static void
-cell_time(char *buf, int64_t usec, bool utc)
+void
+review_format_time(char *buf, size_t bufsz, int64_t usec, bool utc)
 {
 	time_t t;
 	struct tm tm;
 
 	if (usec == NHI_USEC_UNKNOWN) {
-		snprintf(buf, CELL_BUF, "-");
+		snprintf(buf, bufsz, "-");
 		return;
 	}
 	t = (time_t)(usec / USEC_PER_SEC);
 	if (!(utc ? gmtime_r(&t, &tm) : localtime_r(&t, &tm)) ||
-	    strftime(buf, CELL_BUF, utc ? "%Y-%m-%d %H:%M:%S UTC" : "%Y-%m-%d %H:%M:%S %Z",
+	    strftime(buf, bufsz, utc ? "%Y-%m-%d %H:%M:%S UTC" : "%Y-%m-%d %H:%M:%S %Z",
 		     &tm) == 0)
-		snprintf(buf, CELL_BUF, "@%lld", (long long)(usec / USEC_PER_SEC));
+		snprintf(buf, bufsz, "@%lld", (long long)(usec / USEC_PER_SEC));
+}
+
+static void
+cell_time(char *buf, int64_t usec, bool utc)
+{
+	review_format_time(buf, CELL_BUF, usec, utc);
 }
 
 static void

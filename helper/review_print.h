@@ -18,6 +18,10 @@
 json_t *review_session_json(const struct nhi_review_session *s);
 json_t *review_denial_json(const struct nhi_review_denial *d);
 
+/* A time (Unix microseconds) for people: "YYYY-MM-DD HH:MM:SS UTC", or
+ * local with its zone; "-" for NHI_USEC_UNKNOWN. */
+void review_format_time(char *buf, size_t bufsz, int64_t usec, bool utc);
+
 /* JSON lines: sessions, then denials.  0 or -EIO. */
 int review_print_json(const struct nhi_review *rv, FILE *out);
 

@@ -20,7 +20,6 @@
 #include "timeutil.h"
 
 #define FIELDS_MAX (32 + NHI_LIST_MAX)  /* NHIACCT_APPROVER may repeat */
-#define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
 static const struct {
 	const char *name;
@@ -129,6 +128,14 @@ compose(const struct nhi_record *rec, const char *id, char *buf, size_t bufsz)
 	}
 }
 
+int
+nhi_journal_reachable(void)
+{
+	struct stat st;
+
+	return stat(NHI_JOURNAL_SOCKET, &st) == 0 && S_ISSOCK(st.st_mode) ? 0 : -ENOENT;
+}
+
 void
 nhi_record_init(struct nhi_record *rec, enum nhi_event ev)
 {
@@ -144,7 +151,6 @@ nhi_audit(const struct nhi_record *rec)
 	const struct nhi_ticket *t = rec->ticket;
 	struct fields f = { .n = 0, .oom = false };
 	char msg[1024], prio[8], tb[NHI_TIME_BUF], ta[NHI_TIME_BUF], dur[24], detail[512];
-	struct stat st;
 	const char *id;
 	int r;
 
@@ -215,9 +221,7 @@ nhi_audit(const struct nhi_record *rec)
 	 * not exist; a record nobody received must not count as written. */
 	if (f.oom)
 		r = -ENOMEM;
-	else if (stat(JOURNAL_SOCKET, &st) < 0 || !S_ISSOCK(st.st_mode))
-		r = -ENOENT;
-	else
+	else if ((r = nhi_journal_reachable()) == 0)
 		r = sd_journal_sendv(f.iov, (int)f.n);
 	for (size_t i = 0; i < f.n; i++)
 		free(f.iov[i].iov_base);

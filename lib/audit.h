@@ -43,6 +43,12 @@ struct nhi_record {
  * included): start every record here. */
 void nhi_record_init(struct nhi_record *rec, enum nhi_event ev);
 
+#define NHI_JOURNAL_SOCKET "/run/systemd/journal/socket"
+
+/* Is journald's socket there?  sd_journal_send() "fails silently" (returns
+ * 0) when it is not.  0 or -ENOENT. */
+int nhi_journal_reachable(void);
+
 /* Writes one journal entry.  0 or a negative errno (-ECONNREFUSED when no
  * journald listens, -ENOENT with no socket): "record not written". */
 int nhi_audit(const struct nhi_record *rec);

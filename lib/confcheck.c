@@ -371,16 +371,17 @@ sshd_value(const char *text, const char *kw, char *buf, size_t bufsz)
 {
 	size_t n = strlen(kw);
 
-	for (const char *l = text; l != NULL && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-		if (strncmp(l, kw, n) == 0 && l[n] == ' ') {
-			size_t len = strcspn(l + n + 1, "\n");
+	for (const char *l = text, *nl; l != NULL; l = nl != NULL ? nl + 1 : NULL) {
+		size_t len;
 
-			if (len >= bufsz)
-				len = bufsz - 1;
-			memcpy(buf, l + n + 1, len);
-			buf[len] = '\0';
-			return buf;
-		}
+		nl = strchr(l, '\n');
+		if (strncmp(l, kw, n) != 0 || l[n] != ' ')
+			continue;
+		if ((len = strcspn(l + n + 1, "\n")) >= bufsz)
+			len = bufsz - 1;
+		memcpy(buf, l + n + 1, len);
+		buf[len] = '\0';
+		return buf;
 	}
 	return NULL;
 }

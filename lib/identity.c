@@ -209,6 +209,7 @@ account_of(const char *typed, struct nhi_identity *id, gid_t *gid, char *err, si
 		goto out;
 	}
 	snprintf(id->name, sizeof(id->name), "%s", r == 0 ? pwc.pw_name : pw.pw_name);
+	snprintf(id->shell, sizeof(id->shell), "%s", r == 0 ? pwc.pw_shell : pw.pw_shell);
 	r = 0;
 out:
 	free(pbuf);

@@ -22,7 +22,8 @@
  *                     by getgrouplist);
  *   NHI_CLASS_OTHER   none of these.
  * id receives the account as NSS knows it: pw_name of its uid (so that
- * "VENDOR1" on a case-insensitive name service is vendor1) and the uid.
+ * "VENDOR1" on a case-insensitive name service is vendor1), the uid and
+ * the login shell.
  * Fails closed: a name service that fails, a vendor_groups group that does
  * not exist (-ENOENT), a user NSS does not know (-ESRCH): negative errno
  * and err says why, with the group's or user's name.
@@ -31,6 +32,8 @@ enum nhi_class { NHI_CLASS_OTHER = 0, NHI_CLASS_VENDOR, NHI_CLASS_EXEMPT };
 struct nhi_identity {
 	char name[256];         /* canonical account name */
 	uid_t uid;
+	char shell[256];        /* its login shell (recording.h); cut, never
+				 * equal to a shorter path it does not name */
 };
 int nhi_classify(const struct nhi_conf *c, const char *typed, struct nhi_identity *id,
 		 char *err, size_t errsz);

@@ -70,7 +70,7 @@ nhi_session_prepare(const struct nhi_opening *o, const struct nhi_result *res,
 
 int
 nhi_session_deny(const struct nhi_opening *o, const struct nhi_result *res,
-		 enum nhi_reason why, const char *note)
+		 enum nhi_reason why, const char *note, const char *detail)
 {
 	struct nhi_record rec;
 
@@ -79,7 +79,9 @@ nhi_session_deny(const struct nhi_opening *o, const struct nhi_result *res,
 	rec.ticket_id = res->ticket_id;
 	rec.reason = nhi_reason_name(why);
 	rec.note = note;
-	if (why == NHI_DENY_CONFIG_ERROR || why == NHI_DENY_AUDIT_UNAVAILABLE)
+	rec.detail = detail;
+	if (why == NHI_DENY_CONFIG_ERROR || why == NHI_DENY_AUDIT_UNAVAILABLE ||
+	    why == NHI_DENY_RECORDING_UNAVAILABLE)
 		rec.priority = LOG_ERR;
 	return nhi_audit(&rec);
 }
@@ -89,13 +91,12 @@ nhi_session_recorder(const struct nhi_conf *c, const struct nhi_opening *o,
 		     const struct nhi_result *res, const char *login_shell,
 		     struct nhi_session *s, char *why, size_t whysz)
 {
-	struct nhi_record rec;
 	uint32_t audit;
 	char id[16];
 	int r;
 
 	why[0] = '\0';
-	r = nhi_audit_session_read(getpid(), &audit);
+	r = nhi_proc_audit_session(getpid(), &audit);
 	if (nhi_recording_shellless(o->service)) {
 		snprintf(why, whysz, "the service %s starts no login shell, so its sessions cannot "
 			 "run under the recorder", o->service);
@@ -112,13 +113,7 @@ nhi_session_recorder(const struct nhi_conf *c, const struct nhi_opening *o,
 	}
 	if (c->record != NHI_RECORD_REQUIRED)
 		return NHI_GRANT;       /* not recorded, and allowed to be */
-	record_for(o, NHI_EV_DENY, &rec);
-	rec.ticket = &res->ticket;
-	rec.ticket_id = res->ticket_id;
-	rec.reason = nhi_reason_name(NHI_DENY_RECORDING_UNAVAILABLE);
-	rec.detail = why;
-	rec.priority = LOG_ERR;
-	(void)nhi_audit(&rec);
+	(void)nhi_session_deny(o, res, NHI_DENY_RECORDING_UNAVAILABLE, NULL, why);
 	return NHI_DENY_RECORDING_UNAVAILABLE;
 }
 
@@ -139,7 +134,7 @@ nhi_session_commit(const struct nhi_conf *c, const struct nhi_opening *o,
 				 c->state_dir, strerror(-e));
 			close(dirfd);
 		}
-		(void)nhi_session_deny(o, res, NHI_DENY_CONFIG_ERROR, "state_dir");
+		(void)nhi_session_deny(o, res, NHI_DENY_CONFIG_ERROR, "state_dir", NULL);
 		return NHI_DENY_CONFIG_ERROR;
 	}
 	record_for(o, NHI_EV_OPEN, &rec);
@@ -153,7 +148,7 @@ nhi_session_commit(const struct nhi_conf *c, const struct nhi_opening *o,
 		if ((e = nhi_session_remove(dirfd, s)) < 0)
 			nhi_log(LOG_ERR, "session record %s not removed: %s", s->id, strerror(-e));
 		close(dirfd);
-		(void)nhi_session_deny(o, res, NHI_DENY_AUDIT_UNAVAILABLE, NULL);
+		(void)nhi_session_deny(o, res, NHI_DENY_AUDIT_UNAVAILABLE, NULL, NULL);
 		return NHI_DENY_AUDIT_UNAVAILABLE;
 	}
 	if (e < 0)

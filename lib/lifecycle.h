@@ -65,9 +65,10 @@ enum nhi_reason nhi_session_commit(const struct nhi_conf *c, const struct nhi_op
 				   const struct nhi_result *res, const struct nhi_session *s,
 				   char *detail, size_t detailsz);
 
-/* A `deny` record for a session refused in the session phase. */
+/* A `deny` record for a session refused in the session phase, with
+ * NHIACCT_NOTE and NHIACCT_DETAIL when given. */
 int nhi_session_deny(const struct nhi_opening *o, const struct nhi_result *res,
-		     enum nhi_reason why, const char *note);
+		     enum nhi_reason why, const char *note, const char *detail);
 
 /* The close step for session id of o->user.  0 closed (and recorded),
  * -ENOENT already ended by someone else (nothing to record), -EPERM the

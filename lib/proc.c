@@ -161,52 +161,70 @@ nhi_proc_set_free(struct nhi_proc_set *ps)
 	ps->n = 0;
 }
 
+int
+nhi_proc_each(int (*fn)(pid_t pid, void *ctx), void *ctx)
+{
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	if ((d = opendir("/proc")) == NULL)
+		return -errno;
+	while (r >= 0 && (de = readdir(d)) != NULL) {
+		uint64_t pid;
+
+		if (parse_u64(de->d_name, &pid) == 0 && pid > 0 && pid <= INT32_MAX &&
+		    de->d_name[strspn(de->d_name, "0123456789")] == '\0')
+			r = fn((pid_t)pid, ctx);
+	}
+	closedir(d);
+	return r < 0 ? r : 0;
+}
+
+struct all_ctx {
+	struct nhi_proc_stat *v;
+	size_t n, cap;
+};
+
+static int
+all_one(pid_t pid, void *ctx)
+{
+	struct all_ctx *a = ctx;
+	struct nhi_proc_stat st;
+
+	if (nhi_proc_stat_read(pid, &st) < 0)
+		return 0;       /* ended meanwhile */
+	if (a->n >= NHI_PROC_MAX)
+		return -E2BIG;
+	if (a->n == a->cap) {
+		size_t nc = a->cap ? a->cap * 2 : 256;
+		struct nhi_proc_stat *nv = reallocarray(a->v, nc, sizeof(*nv));
+
+		if (nv == NULL)
+			return -ENOMEM;
+		a->v = nv;
+		a->cap = nc;
+	}
+	a->v[a->n++] = st;
+	return 0;
+}
+
 /* Every process of /proc with its stat, bounded by NHI_PROC_MAX (what the
  * kernel can hold): a listing is whole or an error. */
 static int
 proc_all(struct nhi_proc_stat **out, size_t *n)
 {
-	struct nhi_proc_stat *v = NULL;
-	struct dirent *de;
-	size_t cap = 0;
-	DIR *d;
-	int r = 0;
+	struct all_ctx a = { 0 };
+	int r;
 
 	*out = NULL;
 	*n = 0;
-	if ((d = opendir("/proc")) == NULL)
-		return -errno;
-	while ((de = readdir(d)) != NULL) {
-		struct nhi_proc_stat st;
-		uint64_t pid;
-
-		if (parse_u64(de->d_name, &pid) < 0 || pid == 0 || pid > INT32_MAX)
-			continue;
-		if (nhi_proc_stat_read((pid_t)pid, &st) < 0)
-			continue;       /* ended meanwhile */
-		if (*n >= NHI_PROC_MAX) {
-			r = -E2BIG;
-			break;
-		}
-		if (*n == cap) {
-			size_t nc = cap ? cap * 2 : 256;
-			struct nhi_proc_stat *nv = reallocarray(v, nc, sizeof(*nv));
-			if (nv == NULL) {
-				r = -ENOMEM;
-				break;
-			}
-			v = nv;
-			cap = nc;
-		}
-		v[(*n)++] = st;
-	}
-	closedir(d);
-	if (r < 0) {
-		free(v);
-		*n = 0;
+	if ((r = nhi_proc_each(all_one, &a)) < 0) {
+		free(a.v);
 		return r;
 	}
-	*out = v;
+	*out = a.v;
+	*n = a.n;
 	return 0;
 }
 
@@ -283,22 +301,51 @@ nhi_proc_descendants(pid_t root, struct nhi_proc_set *out)
 	return r;
 }
 
+int
+nhi_proc_uids(pid_t pid, uid_t ids[3])
+{
+	char path[64], buf[PROC_STATUS_MAX], *l;
+	unsigned long v[4];
+	size_t len;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((r = read_small(path, buf, sizeof(buf), &len)) < 0)
+		return pid_exists(pid) ? -EACCES : -ESRCH;
+	if ((l = strstr(buf, "\nUid:")) == NULL ||
+	    sscanf(l + 5, "%lu %lu %lu %lu", &v[0], &v[1], &v[2], &v[3]) != 4)
+		return -EBADMSG;
+	for (int i = 0; i < 3; i++)
+		ids[i] = (uid_t)v[i];
+	return 0;
+}
+
 /* Does the "Uid:" line of /proc/PID/status name uid as real, effective or saved? */
 static bool
 proc_has_uid(pid_t pid, uid_t uid)
 {
-	char path[64], buf[PROC_STATUS_MAX], *l;
-	unsigned long ids[4];
-	size_t len;
+	uid_t ids[3];
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if (read_small(path, buf, sizeof(buf), &len) < 0)
-		return false;
-	if ((l = strstr(buf, "\nUid:")) == NULL)
-		return false;
-	if (sscanf(l + 5, "%lu %lu %lu %lu", &ids[0], &ids[1], &ids[2], &ids[3]) != 4)
-		return false;
-	return ids[0] == uid || ids[1] == uid || ids[2] == uid;
+	return nhi_proc_uids(pid, ids) == 0 && (ids[0] == uid || ids[1] == uid || ids[2] == uid);
+}
+
+int
+nhi_proc_audit_session(pid_t pid, uint32_t *out)
+{
+	char path[64], buf[32];
+	uint64_t v;
+	size_t len;
+	int r;
+
+	*out = UINT32_MAX;
+	snprintf(path, sizeof(path), "/proc/%d/sessionid", (int)pid);
+	if ((r = read_small(path, buf, sizeof(buf), &len)) < 0)
+		return pid_exists(pid) ? r : -ESRCH;
+	buf[strcspn(buf, "\n")] = '\0';
+	if (parse_u64(buf, &v) < 0 || buf[strspn(buf, "0123456789")] != '\0' || v > UINT32_MAX)
+		return -EBADMSG;
+	*out = (uint32_t)v;
+	return v == UINT32_MAX ? -ENODATA : 0;
 }
 
 int

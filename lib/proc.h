@@ -61,6 +61,19 @@ int nhi_proc_descendants(pid_t root, struct nhi_proc_set *out);
  * and never the caller itself. */
 int nhi_proc_of_uid(uid_t uid, struct nhi_proc_set *out);
 
+/* Calls fn for each pid in /proc, in /proc's order, until fn returns a
+ * negative errno (which is returned).  Processes come and go meanwhile:
+ * fn must take "gone" in its stride. */
+int nhi_proc_each(int (*fn)(pid_t pid, void *ctx), void *ctx);
+
+/* Real, effective and saved uid of pid (the "Uid:" line of its status).
+ * -ESRCH gone, -EACCES there but unreadable, -EBADMSG. */
+int nhi_proc_uids(pid_t pid, uid_t ids[3]);
+
+/* The audit session id of pid (/proc/PID/sessionid, set by pam_loginuid):
+ * -ENODATA when unset (UINT32_MAX), -ESRCH gone, other negative errno. */
+int nhi_proc_audit_session(pid_t pid, uint32_t *out);
+
 /* Can this process see every process in /proc?  0 yes; -EACCES when /proc
  * is mounted with hidepid= and this process lacks CAP_SYS_PTRACE (why
  * says so); another negative errno when mountinfo cannot be read. */

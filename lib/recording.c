@@ -3,9 +3,7 @@
  * Session recording with tlog (recording.h).  Reading only: what is done
  * about an unrecorded process is the watch's (revoke.c).
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fileio.h"
+#include "audit.h"
 #include "proc.h"
 #include "recording.h"
 
@@ -21,54 +19,8 @@ const struct nhi_recorder_paths nhi_recorder_default = {
 	.shell = NHI_RECORD_SHELL,
 	.recorder = NHI_TLOG_REC_SESSION,
 	.lock_dir = NHI_TLOG_LOCK_DIR,
-	.journal = "/run/systemd/journal/socket",
+	.journal = NHI_JOURNAL_SOCKET,
 };
-
-static int
-read_small(const char *path, char *buf, size_t max, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	int r;
-
-	if (fd < 0)
-		return -errno;
-	r = nhi_fd_read(fd, buf, max, len);
-	close(fd);
-	return r;
-}
-
-static int
-parse_u32(const char *s, uint32_t *out)
-{
-	unsigned long long v = 0;
-
-	if (*s < '0' || *s > '9')
-		return -EBADMSG;
-	for (; *s >= '0' && *s <= '9'; s++)
-		if ((v = v * 10 + (unsigned)(*s - '0')) > UINT32_MAX)
-			return -EBADMSG;
-	if (*s != '\0' && *s != '\n')
-		return -EBADMSG;
-	*out = (uint32_t)v;
-	return 0;
-}
-
-int
-nhi_audit_session_read(pid_t pid, uint32_t *out)
-{
-	char path[64], buf[32];
-	size_t len;
-	int r;
-
-	*out = NHI_AUDIT_SESSION_UNSET;
-	snprintf(path, sizeof(path), "/proc/%d/sessionid", (int)pid);
-	if ((r = read_small(path, buf, sizeof(buf) - 1, &len)) < 0)
-		return r == -ENOENT ? -ESRCH : r;
-	buf[len] = '\0';
-	if ((r = parse_u32(buf, out)) < 0)
-		return r;
-	return *out == NHI_AUDIT_SESSION_UNSET ? -ENODATA : 0;
-}
 
 /* A program root installed: a regular file of root's, executable, that
  * nobody else can change. */
@@ -215,29 +167,6 @@ nhi_recording_escapee(const struct nhi_rec_proc *v, size_t n, uint32_t audit, pi
 	return -1;
 }
 
-/* Real uid from /proc/PID/status ("Uid:\tREAL\tEFF..."). */
-static int
-status_uid(pid_t pid, uid_t *uid)
-{
-	char path[64], buf[8192], *l;
-	uint32_t v;
-	size_t len;
-	int r;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if ((r = read_small(path, buf, sizeof(buf) - 1, &len)) < 0)
-		return r;
-	buf[len] = '\0';
-	if ((l = strstr(buf, "\nUid:\t")) == NULL)
-		return -EBADMSG;
-	l += strlen("\nUid:\t");
-	l[strcspn(l, "\t\n")] = '\0';
-	if ((r = parse_u32(l, &v)) < 0)
-		return r;
-	*uid = (uid_t)v;
-	return 0;
-}
-
 /* The programs of the roles, by file identity: /proc/PID/exe names a file
  * by the path as the reader's root sees it, which a process in another
  * mount namespace (a sandboxed service) may see differently. */
@@ -280,6 +209,7 @@ read_one(const struct nhi_recorder_paths *p, const struct role_files *rf, pid_t 
 {
 	struct nhi_proc_stat st;
 	char path[64], exe[PATH_MAX];
+	uid_t ids[3];
 	ssize_t len;
 	int r;
 
@@ -288,8 +218,10 @@ read_one(const struct nhi_recorder_paths *p, const struct role_files *rf, pid_t 
 	if (st.state == 'Z' || st.state == 'X')
 		return -ESRCH;
 	*out = (struct nhi_rec_proc){ .pid = pid, .ppid = st.ppid, .uid = (uid_t)-1 };
-	if ((r = status_uid(pid, &out->uid)) == -ENOENT)
-		return -ESRCH;
+	if ((r = nhi_proc_uids(pid, ids)) == -ESRCH)
+		return r;
+	if (r == 0)
+		out->uid = ids[0];
 	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
 	if ((len = readlink(path, exe, sizeof(exe) - 1)) < 0)
 		/* gone meanwhile, or unreadable: then it counts as a program */
@@ -303,76 +235,72 @@ read_one(const struct nhi_recorder_paths *p, const struct role_files *rf, pid_t 
 	return 0;
 }
 
+/* The listing in progress (nhi_recording_procs). */
+struct listing {
+	const struct nhi_recorder_paths *p;
+	struct role_files rf;
+	const uint32_t *audits;
+	size_t n_audits;
+	struct nhi_rec_proc *v;
+	size_t n, cap;
+};
+
 static bool
-wanted(const uint32_t *audits, size_t n_audits, uint32_t sid)
+wanted(const struct listing *l, uint32_t sid)
 {
-	for (size_t i = 0; i < n_audits; i++)
-		if (audits[i] == sid)
+	for (size_t i = 0; i < l->n_audits; i++)
+		if (l->audits[i] == sid)
 			return true;
 	return false;
+}
+
+static int
+list_one(pid_t pid, void *ctx)
+{
+	struct listing *l = ctx;
+	uint32_t sid;
+	int r = nhi_proc_audit_session(pid, &sid);
+
+	if (r == -ESRCH || r == -ENODATA || (r == 0 && !wanted(l, sid)))
+		return 0;
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 64;
+		struct nhi_rec_proc *nv;
+
+		if (l->cap >= NHI_PROC_MAX || (nv = reallocarray(l->v, nc, sizeof(*nv))) == NULL)
+			return -ENOMEM;
+		l->v = nv;
+		l->cap = nc;
+	}
+	if (r < 0) {
+		/* cannot tell its session: it counts, unrecorded, in every one */
+		l->v[l->n++] = (struct nhi_rec_proc){ .audit = NHI_AUDIT_SESSION_UNSET,
+						      .pid = pid, .uid = (uid_t)-1 };
+		return 0;
+	}
+	if ((r = read_one(l->p, &l->rf, pid, &l->v[l->n])) == -ESRCH)
+		return 0;
+	if (r < 0)
+		l->v[l->n] = (struct nhi_rec_proc){ .pid = pid, .uid = (uid_t)-1 };
+	l->v[l->n++].audit = sid;
+	return 0;
 }
 
 int
 nhi_recording_procs(const struct nhi_recorder_paths *p, const uint32_t *audits,
 		    size_t n_audits, struct nhi_rec_proc **out, size_t *n)
 {
-	struct nhi_rec_proc *v = NULL;
-	struct role_files rf;
-	size_t cap = 0, k = 0;
-	struct dirent *de;
-	DIR *d;
-	int r = 0;
+	struct listing l = { .p = p, .audits = audits, .n_audits = n_audits };
+	int r;
 
 	*out = NULL;
 	*n = 0;
-	role_files_load(p, &rf);
-	if ((d = opendir("/proc")) == NULL)
-		return -errno;
-	while ((de = readdir(d)) != NULL) {
-		char *end;
-		long pid = strtol(de->d_name, &end, 10);
-		uint32_t sid;
-
-		if (*end != '\0' || pid <= 0 || pid > INT32_MAX)
-			continue;
-		r = nhi_audit_session_read((pid_t)pid, &sid);
-		if (r == -ESRCH || r == -ENODATA || (r == 0 && !wanted(audits, n_audits, sid))) {
-			r = 0;
-			continue;
-		}
-		if (k == cap) {
-			struct nhi_rec_proc *nv;
-
-			if (cap >= NHI_PROC_MAX ||
-			    (nv = realloc(v, (cap ? cap * 2 : 64) * sizeof(*v))) == NULL) {
-				r = -ENOMEM;
-				break;
-			}
-			v = nv;
-			cap = cap ? cap * 2 : 64;
-		}
-		if (r < 0) {
-			/* cannot tell its session: it counts, unrecorded */
-			v[k++] = (struct nhi_rec_proc){ .audit = NHI_AUDIT_SESSION_UNSET,
-							.pid = (pid_t)pid, .uid = (uid_t)-1 };
-			r = 0;
-			continue;
-		}
-		if ((r = read_one(p, &rf, (pid_t)pid, &v[k])) == -ESRCH) {
-			r = 0;
-			continue;
-		}
-		if (r < 0)
-			v[k] = (struct nhi_rec_proc){ .pid = (pid_t)pid, .uid = (uid_t)-1 };
-		v[k++].audit = sid;
-		r = 0;
-	}
-	closedir(d);
-	if (r < 0) {
-		free(v);
+	role_files_load(p, &l.rf);
+	if ((r = nhi_proc_each(list_one, &l)) < 0) {
+		free(l.v);
 		return r;
 	}
-	*out = v;
-	*n = k;
+	*out = l.v;
+	*n = l.n;
 	return 0;
 }

@@ -48,13 +48,9 @@ struct nhi_recorder_paths {
 };
 extern const struct nhi_recorder_paths nhi_recorder_default;
 
-#define NHI_AUDIT_SESSION_UNSET UINT32_MAX
+#define NHI_AUDIT_SESSION_UNSET UINT32_MAX  /* nhi_proc_audit_session: unset */
 /* seconds between the watch's looks at open recorded sessions */
 #define NHI_RECORDING_CHECK 1
-
-/* The audit session id of pid (/proc/PID/sessionid).  -ENODATA when unset
- * (no pam_loginuid), -ESRCH gone, other negative errno. */
-int nhi_audit_session_read(pid_t pid, uint32_t *out);
 
 /*
  * Can a session of account uid, whose login shell is login_shell, in audit

@@ -231,16 +231,21 @@ check_openers(struct nhi_watch *w, int64_t now)
  * session is revoked (recording_lost), else it is only logged.  Closed
  * records are not looked at: what was left at logout ends with the window.
  */
-/* The audit session of an open recorded record, or UNSET (then it cannot
- * be checked, which counts as lost). */
+/* Is s an open, recorded session still in the list (not ended this pass)? */
+static bool
+recorded_open(const struct nhi_session *s)
+{
+	return !s->closed && s->recording != NULL && s->not_after != INT64_MIN;
+}
+
+/* The audit session of a recorded record, or UNSET (then it cannot be
+ * checked, which counts as lost). */
 static uint32_t
 recording_of(const struct nhi_session *s)
 {
 	unsigned long audit;
 	char *end;
 
-	if (s->closed || s->recording == NULL || s->not_after == INT64_MIN)
-		return NHI_AUDIT_SESSION_UNSET;
 	errno = 0;
 	audit = strtoul(s->recording, &end, 10);
 	return errno || *end != '\0' || audit >= NHI_AUDIT_SESSION_UNSET ?
@@ -283,14 +288,10 @@ check_recordings(struct nhi_watch *w)
 
 	if ((audits = calloc(w->live.n + 1, sizeof(*audits))) == NULL)
 		return;         /* tried again at the next pass */
-	for (size_t i = 0; i < w->live.n; i++) {
-		struct nhi_session *s = &w->live.v[i];
-
-		if (s->closed || s->recording == NULL || s->not_after == INT64_MIN)
-			continue;
-		if ((audits[n_audits] = recording_of(s)) != NHI_AUDIT_SESSION_UNSET)
+	for (size_t i = 0; i < w->live.n; i++)
+		if (recorded_open(&w->live.v[i]) &&
+		    (audits[n_audits] = recording_of(&w->live.v[i])) != NHI_AUDIT_SESSION_UNSET)
 			n_audits++;
-	}
 	if (n_audits > 0)
 		r = nhi_recording_procs(&nhi_recorder_default, audits, n_audits, &v, &n);
 	for (size_t i = 0; i < w->live.n; i++) {
@@ -298,7 +299,7 @@ check_recordings(struct nhi_watch *w)
 		uint32_t audit;
 		ssize_t k;
 
-		if (s->closed || s->recording == NULL || s->not_after == INT64_MIN)
+		if (!recorded_open(s))
 			continue;
 		if ((audit = recording_of(s)) == NHI_AUDIT_SESSION_UNSET) {
 			snprintf(detail, sizeof(detail), "the record names no audit session (%s)",
@@ -328,7 +329,7 @@ recording_open(const struct nhi_watch *w)
 	if (w->conf->record != NHI_RECORD_REQUIRED)
 		return false;
 	for (size_t i = 0; i < w->live.n; i++)
-		if (!w->live.v[i].closed && w->live.v[i].recording != NULL)
+		if (recorded_open(&w->live.v[i]))
 			return true;
 	return false;
 }

@@ -15,7 +15,6 @@
  * the vendor left running is still ended at the window end by the watch.
  */
 #include <errno.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +23,6 @@
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
-#include <security/pam_modutil.h>
 
 #include "lifecycle.h"
 #include "pam_common.h"
@@ -101,15 +99,6 @@ opening_of(struct nhi_pam *p, struct nhi_opening *o)
 	};
 }
 
-/* The account's login shell, as NSS says: NULL if it cannot be told. */
-static const char *
-login_shell(struct nhi_pam *p)
-{
-	const struct passwd *pw = pam_modutil_getpwuid(p->pamh, p->id.uid);
-
-	return pw != NULL ? pw->pw_shell : NULL;
-}
-
 /* Tells the vendor why the session is refused (one line, as everywhere). */
 static int
 refuse(struct nhi_pam *p, const struct nhi_result *res, enum nhi_reason why)
@@ -157,17 +146,17 @@ open_granted(struct nhi_pam *p, const struct nhi_result *res)
 	opening_of(p, &o);
 	if ((e = nhi_session_prepare(&o, res, now, &s)) == -ETIME) {
 		/* the window closed between the account phase and now */
-		(void)nhi_session_deny(&o, res, NHI_DENY_EXPIRED, NULL);
+		(void)nhi_session_deny(&o, res, NHI_DENY_EXPIRED, NULL, NULL);
 		r = refuse(p, res, NHI_DENY_EXPIRED);
 		goto out;
 	}
 	if (e < 0) {
 		pam_syslog(p->pamh, LOG_ERR, "cannot prepare the session record: %s", strerror(-e));
-		(void)nhi_session_deny(&o, res, NHI_DENY_CONFIG_ERROR, "session");
+		(void)nhi_session_deny(&o, res, NHI_DENY_CONFIG_ERROR, "session", NULL);
 		r = refuse(p, res, NHI_DENY_CONFIG_ERROR);
 		goto out;
 	}
-	if ((why = nhi_session_recorder(&p->conf, &o, res, login_shell(p), &s, detail,
+	if ((why = nhi_session_recorder(&p->conf, &o, res, p->id.shell, &s, detail,
 					sizeof(detail))) != NHI_GRANT) {
 		pam_syslog(p->pamh, LOG_ERR, "session of %s cannot be recorded: %s", p->user,
 			   detail);
@@ -175,7 +164,7 @@ open_granted(struct nhi_pam *p, const struct nhi_result *res)
 		goto out;
 	}
 	if (export(p, &s, now) != PAM_SUCCESS) {
-		(void)nhi_session_deny(&o, res, NHI_DENY_CONFIG_ERROR, "session");
+		(void)nhi_session_deny(&o, res, NHI_DENY_CONFIG_ERROR, "session", NULL);
 		r = refuse(p, res, NHI_DENY_CONFIG_ERROR);
 		goto out;
 	}

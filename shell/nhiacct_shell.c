@@ -24,15 +24,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <systemd/sd-journal.h>
 
+#include "audit.h"
 #include "recording.h"
 #include "text.h"
 
-#define JOURNAL_SOCKET "/run/systemd/journal/socket"
 /* what tlog is told, over anything in the environment */
 #define TLOG_CONF "{\"writer\":\"journal\",\"journal\":{\"augment\":true}," \
 	"\"log\":{\"input\":%s,\"output\":true,\"window\":true},\"notice\":\"%s\"}"
@@ -85,14 +84,6 @@ is_sftp(const char *cmd)
 	       (cmd[n] == '\0' || cmd[n] == ' ' || cmd[n] == '\t');
 }
 
-static int
-journal_up(void)
-{
-	struct stat st;
-
-	return stat(JOURNAL_SOCKET, &st) == 0 && S_ISSOCK(st.st_mode) ? 0 : -ENOENT;
-}
-
 /* The record of what runs; 0 or a negative errno. */
 static int
 record_command(const char *cmd, bool sftp)
@@ -101,7 +92,7 @@ record_command(const char *cmd, bool sftp)
 	char msg[1024], esc[768];
 	int r;
 
-	if ((r = journal_up()) < 0)
+	if ((r = nhi_journal_reachable()) < 0)
 		return r;
 	nhi_escape(esc, sizeof(esc), cmd ? cmd : "");
 	snprintf(msg, sizeof(msg), "%s %s%s%s", user ? user : "vendor",

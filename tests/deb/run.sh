@@ -18,10 +18,8 @@ set -u
 . "$(dirname "$0")/../lib/common.sh"
 [ "$(id -u)" -eq 0 ] || skip "needs root (namespaces, a booted systemd, dpkg in it)"
 need_cmd dpkg-buildpackage dh lintian unshare nsenter mount
-if [ -z "${NHI_SDH_NS:-}" ]; then
-	NHI_SDH_NS=1 exec unshare -m --propagation private "$(readlink -f "$0")" "$@"
-fi
 . "$NHI_TOP/tests/lib/systemd_host.sh"
+sdh_private_ns "$@"
 
 T=$(mktemp -d /var/tmp/nhiacct-deb.XXXXXX)
 cleanup() {
@@ -56,10 +54,8 @@ assert_match "libpam-nhiacct \\(= $V\\)" "$(dpkg-deb -f "$http" Depends)" "the b
 note "Depends: $deps"
 
 # ---- a bookworm host ---------------------------------------------------------------------
-cache=$(sdh_root_cache)
-rc=$?
-[ $rc -eq 77 ] && { echo "$cache"; exit 77; }
-[ $rc -eq 0 ] || fail "no bookworm root"
+sdh_need_root
+cache=$SDH_ROOT
 sdh_overlay "$cache" "$T" || fail "overlay"
 R=$T/root
 install -d "$R/root/debs"

@@ -7,6 +7,12 @@
 # shared/recipes/systemd-host.sh).  Source it from a test that runs as root
 # in a private mount namespace (unshare -m --propagation private).
 #
+#   sdh_private_ns ARGS...
+#       Re-executes the calling script in a private mount namespace, once
+#       (call it first, with the script's arguments).
+#   sdh_need_root
+#       sdh_root_cache into SDH_ROOT; exits 77 (printing why) when no root
+#       can be built, fails on any other error.
 #   sdh_root_cache
 #       Prints the path of a Debian 12 root built once with mmdebstrap and
 #       kept outside the source tree (NHI_SYSTEMD_ROOT, default
@@ -21,11 +27,31 @@
 #       Sets SDH_PID (its PID 1 as seen from here); waits until
 #       `systemctl is-system-running` says running or degraded (20 s).
 #   sdh_run CMD...      runs CMD inside (nsenter + chroot), as root
+#   sdh_journal MATCH...  the host's journal entries matching, as JSON lines
+#   sdh_journal_wait [-t T0] MATCH...
+#       Waits up to 15 s for a matching entry (at or after T0, microseconds
+#       since the epoch as sdh_now_us gives: records are told apart by
+#       their timestamps, not by a --since of whole seconds), prints the last.
+#   sdh_now_us          now, in microseconds since the epoch
 #   sdh_stop            kills its PID 1: the whole namespace goes with it
 #   sdh_teardown DIR    sdh_stop, then the overlay at DIR/root and DIR go
 
 SDH_PID=
 SDH_PACKAGES=systemd,systemd-sysv,dbus,dbus-user-session,libpam-systemd,openssh-server,openssh-client,libjansson4,libcurl4,libjq1,procps,python3,tmux,cron,psmisc,tlog
+
+sdh_private_ns() {
+	[ -n "${NHI_SDH_NS:-}" ] ||
+		NHI_SDH_NS=1 exec unshare -m --propagation private "$(readlink -f "$0")" "$@"
+}
+
+SDH_ROOT=
+sdh_need_root() {
+	local rc
+	SDH_ROOT=$(sdh_root_cache)
+	rc=$?
+	[ $rc -eq 77 ] && { echo "$SDH_ROOT"; exit 77; }
+	[ $rc -eq 0 ] || fail "no Debian root for the systemd host"
+}
 
 sdh_root_cache() {
 	local sum dir
@@ -91,6 +117,26 @@ sdh_boot() {
 
 sdh_run() {
 	nsenter -t "$SDH_PID" -m -p -u -i chroot "/proc/$SDH_PID/root" "$@"
+}
+
+sdh_journal() { sdh_run journalctl -q --no-pager -o json "$@"; }
+
+sdh_now_us() { echo $(($(date +%s%N) / 1000)); }
+
+sdh_journal_wait() {
+	local t=0 out
+	if [ "${1:-}" = -t ]; then
+		t=$2
+		shift 2
+	fi
+	for _ in $(seq 150); do
+		out=$(sdh_journal "$@" |
+			jq -c --argjson t "$t" 'select((.__REALTIME_TIMESTAMP | tonumber) >= $t)' |
+			tail -n1)
+		[ -n "$out" ] && { printf '%s\n' "$out"; return 0; }
+		sleep 0.1
+	done
+	return 1
 }
 
 sdh_stop() {

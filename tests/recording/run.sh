@@ -24,17 +24,13 @@ set -u
 . "$(dirname "$0")/../lib/common.sh"
 [ "$(id -u)" -eq 0 ] || skip "needs root (namespaces, a booted systemd)"
 need_cmd unshare nsenter mount ssh scp sftp ssh-keygen python3 jq
-if [ -z "${NHI_SDH_NS:-}" ]; then
-	NHI_SDH_NS=1 exec unshare -m --propagation private "$(readlink -f "$0")" "$@"
-fi
 . "$NHI_TOP/tests/lib/systemd_host.sh"
+sdh_private_ns "$@"
 . "$NHI_TOP/tests/lib/recording_host.sh"
 
 BUILD=$(cd "${1:-build}" 2>/dev/null && pwd) || fail "no build directory '${1:-build}'"
-cache=$(sdh_root_cache)
-rc=$?
-[ $rc -eq 77 ] && { echo "$cache"; exit 77; }
-[ $rc -eq 0 ] || fail "no systemd root"
+sdh_need_root
+cache=$SDH_ROOT
 [ -x "$cache/usr/bin/tlog-rec-session" ] || fail "the systemd root has no tlog"
 T=$(mktemp -d /var/tmp/nhiacct-rec.XXXXXX)
 [ -n "$T" ] && [ -d "$T" ] || fail "no work folder"
@@ -69,44 +65,15 @@ ticket() { rh_ticket "$R" "$1" "$2" vendor1; }
 SSHO=(-i "$T/id" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
 	-o LogLevel=ERROR)
 vssh() { timeout 60 ssh "${SSHO[@]}" -p "$PORT" vendor1@127.0.0.1 "$@"; }
-jhost() { sdh_run journalctl -q --no-pager -o json "$@"; }
-jhost_wait() { # MATCH... : waits up to 15 s for a record, prints the last
-	local out
-	for _ in $(seq 150); do
-		out=$(jhost "$@" | tail -n1)
-		[ -n "$out" ] && { printf '%s\n' "$out"; return 0; }
-		sleep 0.1
-	done
-	return 1
-}
 jf() { jq -r ".$1 // empty"; }
 # The open record of the vendor's newest session, once written.
-newest_open() { # T0 (since)
-	jhost_wait_after "$1" NHIACCT_EVENT=open NHIACCT_USER=vendor1
+newest_open() { # T0 (sdh_now_us)
+	sdh_journal_wait -t "$1" NHIACCT_EVENT=open NHIACCT_USER=vendor1
 }
 # What tlog recorded of audit session $1 (output or input text), in order.
 tlog_text() { # AUDIT_ID out|in
-	jhost TLOG_SESSION="$1" | jq -r ".MESSAGE | fromjson | .$2_txt" | tr -d '\r\0'
+	sdh_journal TLOG_SESSION="$1" | jq -r ".MESSAGE | fromjson | .$2_txt" | tr -d '\r\0'
 }
-# Now, in microseconds: records are told apart by their __REALTIME_TIMESTAMP,
-# not by a --since of whole seconds, which would also take the records of a
-# connection made earlier in the same second.
-since() { echo $(($(date +%s%N) / 1000)); }
-jhost_after() { # T0 MATCH...: the records at or after T0 (since)
-	local t=$1
-	shift
-	jhost "$@" | jq -c --argjson t "$t" 'select((.__REALTIME_TIMESTAMP | tonumber) >= $t)'
-}
-jhost_wait_after() { # T0 MATCH...: waits up to 15 s for such a record, prints the last
-	local out
-	for _ in $(seq 150); do
-		out=$(jhost_after "$@" | tail -n1)
-		[ -n "$out" ] && { printf '%s\n' "$out"; return 0; }
-		sleep 0.1
-	done
-	return 1
-}
-
 sdh_boot "$R" || fail "the systemd host did not boot"
 note "booted: $(sdh_run systemctl is-system-running); tlog $(sdh_run dpkg-query -W -f '${Version}' tlog)"
 for _ in $(seq 50); do
@@ -128,7 +95,7 @@ ticket REC-1 $(($(date +%s) + 900))
 
 # ---- 1. every kind of session --------------------------------------------------------
 note "ssh host 'id; cat /etc/hostname': linked and recorded"
-t0=$(since)
+t0=$(sdh_now_us)
 out=$(vssh 'id; cat /etc/hostname') || fail "vendor1 command: $out"
 assert_match 'uid=20001\(vendor1\)' "$out" "the command ran"
 open=$(newest_open "$t0") || fail "no open record"
@@ -136,13 +103,13 @@ rec=$(printf '%s\n' "$open" | jf NHIACCT_RECORDING)
 sess=$(printf '%s\n' "$open" | jf NHIACCT_SESSION)
 [ -n "$rec" ] || fail "the open record names no recording: $open"
 note "session $sess, recording (audit session) $rec"
-jhost_wait TLOG_SESSION="$rec" >/dev/null || fail "tlog recorded nothing for audit session $rec"
+sdh_journal_wait TLOG_SESSION="$rec" >/dev/null || fail "tlog recorded nothing for audit session $rec"
 assert_match 'uid=20001\(vendor1\)' "$(tlog_text "$rec" out)" "the recording has the output"
-c=$(jhost_wait SYSLOG_IDENTIFIER=nhiacct-shell NHIACCT_SESSION="$sess") || fail "no command record"
+c=$(sdh_journal_wait SYSLOG_IDENTIFIER=nhiacct-shell NHIACCT_SESSION="$sess") || fail "no command record"
 assert_eq 'id; cat /etc/hostname' "$(printf '%s\n' "$c" | jf NHIACCT_COMMAND)" "the command record"
 
 note "a pty session typing commands: recorded, input included, and replayed"
-t0=$(since)
+t0=$(sdh_now_us)
 # typed once the shell is up: tlog discards what came before its terminal
 # was set up, as a terminal does
 out=$( (sleep 2; printf 'echo typed-$((6*7))\n'; sleep 1; printf 'exit\n') |
@@ -152,7 +119,7 @@ assert_match 'typed-42' "$out" "the pty session ran"
 open=$(newest_open "$t0") || fail "no open record"
 ptyrec=$(printf '%s\n' "$open" | jf NHIACCT_RECORDING)
 ptysess=$(printf '%s\n' "$open" | jf NHIACCT_SESSION)
-jhost_wait TLOG_SESSION="$ptyrec" >/dev/null || fail "no recording of the pty session"
+sdh_journal_wait TLOG_SESSION="$ptyrec" >/dev/null || fail "no recording of the pty session"
 for _ in $(seq 50); do
 	tlog_text "$ptyrec" out | grep -q typed-42 && break
 	sleep 0.2
@@ -163,7 +130,7 @@ rep=$(sdh_run nhiacct replay --goto end "$ptysess" 2>&1) || fail "nhiacct replay
 assert_match 'typed-42' "$rep" "nhiacct replay reproduces the terminal output"
 
 note "ssh -n host cmd: recorded"
-t0=$(since)
+t0=$(sdh_now_us)
 out=$(vssh -n 'echo dash-n-$((40+2))') || fail "ssh -n: $out"
 assert_match 'dash-n-42' "$out" "ssh -n ran"
 rec=$(newest_open "$t0" | jf NHIACCT_RECORDING)
@@ -185,7 +152,7 @@ timeout 60 sftp -b "$T/batch" "${SCPO[@]}" vendor1@127.0.0.1 >/dev/null || fail 
 cmp -s "$T/up.bin" "$T/sftp-down.bin" || fail "sftp round trip changed the file"
 
 note "the dodges: scp -t then bash, TLOG_* from the client, forwarding"
-t0=$(since)
+t0=$(sdh_now_us)
 out=$( (sleep 2; printf 'x\n'; sleep 1; printf 'echo dodged-$((3*3))\n'; sleep 1; printf 'exit\n') |
 	timeout 60 ssh -tt "${SSHO[@]}" -p "$PORT" vendor1@127.0.0.1 'scp -t /tmp/x; bash' 2>&1 |
 	tr -d '\0') || :
@@ -196,7 +163,7 @@ dodge=$(printf '%s\n' "$open" | jf NHIACCT_SESSION)
 for _ in $(seq 50); do tlog_text "$rec" out | grep -q dodged-9 && break; sleep 0.2; done
 assert_match 'dodged-9' "$(tlog_text "$rec" out)" "'scp -t /tmp/x; bash' is recorded"
 assert_match 'echo dodged' "$(tlog_text "$rec" in)" "and what was typed into its bash"
-t0=$(since)
+t0=$(sdh_now_us)
 out=$(vssh -o 'SetEnv=TLOG_REC_SESSION_CONF_TEXT={"writer":"file","file":{"path":"/dev/null"}}' \
 	-o 'SetEnv=TLOG_REC_SESSION_SHELL=/bin/sh' 'echo env-dodge-$((3+4)); echo "[$TLOG_REC_SESSION_SHELL]"') ||
 	fail "vendor1 with TLOG_* variables: $out"
@@ -258,7 +225,7 @@ assert_eq "$ptyrec" "$(printf '%s\n' "$tab" | jq -r --arg s "$ptysess" 'select(.
 
 # ---- 3. the recorder killed while the connection stays ---------------------------------
 note "the recorder killed under a connection that stays open: revoked, recording_lost"
-t0=$(since)
+t0=$(sdh_now_us)
 timeout 120 ssh "${SSHO[@]}" -p "$PORT" -o ControlMaster=yes -o ControlPath="$T/cm" -N \
 	vendor1@127.0.0.1 &
 master=$!
@@ -273,7 +240,7 @@ ssh -o ControlPath="$T/cm" -O check vendor1@127.0.0.1 >/dev/null 2>&1 ||
 	fail "the master connection does not multiplex"
 out=$(timeout 20 ssh "${SSHO[@]}" -o ControlMaster=no -o ControlPath="$T/cm" -p "$PORT" vendor1@127.0.0.1 \
 	'kill -9 $PPID; exec sleep 1000' 2>&1) || :
-r=$(jhost_wait NHIACCT_EVENT=revoke NHIACCT_SESSION="$msess") || fail "no revoke record: $out"
+r=$(sdh_journal_wait NHIACCT_EVENT=revoke NHIACCT_SESSION="$msess") || fail "no revoke record: $out"
 assert_eq recording_lost "$(printf '%s\n' "$r" | jf NHIACCT_REASON)" "the revoke reason"
 note "revoked: $(printf '%s\n' "$r" | jf NHIACCT_DETAIL)"
 for _ in $(seq 50); do kill -0 "$master" 2>/dev/null || break; sleep 0.1; done
@@ -284,14 +251,14 @@ sdh_run pgrep -u vendor1 -x sleep >/dev/null && fail "the unrecorded sleep outli
 # ---- 4. what cannot be recorded is refused; root still gets in --------------------------
 refused() { # WHAT: a vendor login is refused with recording_unavailable
 	local t0 out r
-	t0=$(since)
+	t0=$(sdh_now_us)
 	out=$(vssh 'echo should-not-run' 2>&1) && fail "$1: the vendor got in: $out"
 	assert_no_match 'should-not-run' "$out" "$1: nothing ran"
 	assert_match 'recording_unavailable' "$out" "$1: what the vendor is told"
-	r=$(jhost_wait_after "$t0" NHIACCT_EVENT=deny NHIACCT_USER=vendor1) || fail "$1: no deny record"
+	r=$(sdh_journal_wait -t "$t0" NHIACCT_EVENT=deny NHIACCT_USER=vendor1) || fail "$1: no deny record"
 	assert_eq recording_unavailable "$(printf '%s\n' "$r" | jf NHIACCT_REASON)" "$1: deny reason"
 	note "$1: $(printf '%s\n' "$r" | jf NHIACCT_DETAIL)"
-	[ -z "$(jhost_after "$t0" NHIACCT_EVENT=open NHIACCT_USER=vendor1)" ] ||
+	[ -z "$(sdh_journal NHIACCT_EVENT=open NHIACCT_USER=vendor1 | jq -c --argjson t "$t0" 'select((.__REALTIME_TIMESTAMP | tonumber) >= $t)')" ] ||
 		fail "$1: a session opened"
 	out=$(timeout 60 ssh "${SSHO[@]}" -p "$PORT" root@127.0.0.1 'echo root-in') ||
 		fail "$1: root was locked out: $out"
@@ -312,7 +279,7 @@ assert_match '^error: record: vendor vendor1 has the login shell /bin/bash' \
 	"$(sdh_run nhiacct check-config 2>&1)" "check-config names the vendor's shell"
 note "record = no: the same vendor gets in, unrecorded, and review says so"
 sed -i 's/^record = required/record = no/' "$R/etc/security/nhiacct.conf"
-t0=$(since)
+t0=$(sdh_now_us)
 out=$(vssh 'echo unrecorded-ok') || fail "record = no: $out"
 open=$(newest_open "$t0") || fail "no open record"
 [ -z "$(printf '%s\n' "$open" | jf NHIACCT_RECORDING)" ] || fail "an unrecorded session names a recording"

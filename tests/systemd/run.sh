@@ -24,16 +24,12 @@ set -u
 . "$(dirname "$0")/../lib/common.sh"
 [ "$(id -u)" -eq 0 ] || skip "needs root (namespaces, a booted systemd)"
 need_cmd unshare nsenter mount ssh ssh-keygen python3
-if [ -z "${NHI_SDH_NS:-}" ]; then
-	NHI_SDH_NS=1 exec unshare -m --propagation private "$(readlink -f "$0")" "$@"
-fi
 . "$NHI_TOP/tests/lib/systemd_host.sh"
+sdh_private_ns "$@"
 
 BUILD=$(cd "${1:-build}" 2>/dev/null && pwd) || fail "no build directory '${1:-build}'"
-cache=$(sdh_root_cache)
-rc=$?
-[ $rc -eq 77 ] && { echo "$cache"; exit 77; }
-[ $rc -eq 0 ] || fail "no systemd root"
+sdh_need_root
+cache=$SDH_ROOT
 T=$(mktemp -d /var/tmp/nhiacct-sdh.XXXXXX)
 cleanup() {
 	local rc=$?
@@ -107,16 +103,6 @@ ussh() { # USER CMD
 	timeout 60 ssh -i "$T/id" -p "$PORT" -o BatchMode=yes -o StrictHostKeyChecking=no \
 		-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR "$u@127.0.0.1" "$@" </dev/null
 }
-jhost() { sdh_run journalctl -q --no-pager -o json "$@"; }
-jhost_wait() { # MATCH... : waits up to 10 s for a record, prints the last
-	local out
-	for _ in $(seq 100); do
-		out=$(jhost "$@" | tail -n1)
-		[ -n "$out" ] && { printf '%s\n' "$out"; return 0; }
-		sleep 0.1
-	done
-	return 1
-}
 jf() { jq -r ".$1 // empty"; }
 alive_u() { sdh_run pgrep -u vendor1 -f "$1" >/dev/null; }
 # Is the fork-exit loop still going?  A new pid every few ms slips past
@@ -176,10 +162,10 @@ while [ "$(date +%s)" -lt $((END + 2)) ]; do sleep 0.2; done
 alive_u 'sleep 1000' && fail "the job left at logout outlived the window by 2 s"
 alive_u 'sleep 1000|python3' && fail "vendor1 processes outlived the window"
 loop_alive && fail "the fork loop outlived the window"
-jhost_wait NHIACCT_EVENT=revoke NHIACCT_TICKET=SD-1 >/dev/null || fail "no revoke record"
+sdh_journal_wait NHIACCT_EVENT=revoke NHIACCT_TICKET=SD-1 >/dev/null || fail "no revoke record"
 # the uid's processes are ended once, and counted in the record of the
 # session handled first in that pass (connected or not)
-recs=$(jhost NHIACCT_EVENT=revoke NHIACCT_TICKET=SD-1)
+recs=$(sdh_journal NHIACCT_EVENT=revoke NHIACCT_TICKET=SD-1)
 us=$(printf '%s\n' "$recs" | jf __REALTIME_TIMESTAMP | sort -n | tail -n1)
 d=$(((us - END * 1000000) / 1000))
 n=$(printf '%s\n' "$recs" | jf NHIACCT_PROCESSES | awk '{ n += $1 } END { print n + 0 }')
@@ -195,14 +181,14 @@ for _ in $(seq 50); do [ -s "$T/conn.end" ] && break; sleep 0.1; done
 dc=$(($(cat "$T/conn.end") - END * 1000))
 note "connected session cut $dc ms after the window end"
 [ "$dc" -ge 0 ] && [ "$dc" -le 2000 ] || fail "connected session cut $dc ms after the window end"
-r=$(jhost_wait NHIACCT_EVENT=revoke NHIACCT_TICKET=SD-1 NHIACCT_CONNECTED=yes) ||
+r=$(sdh_journal_wait NHIACCT_EVENT=revoke NHIACCT_TICKET=SD-1 NHIACCT_CONNECTED=yes) ||
 	fail "no revoke record for the connected session"
 
 note "the user manager cannot be started outside a window"
 since=$(date +%s)
 sdh_run systemctl start user@20001.service 2>/dev/null &&
 	fail "user@20001.service started outside a window"
-r=$(jhost_wait NHIACCT_EVENT=deny NHIACCT_SERVICE=systemd-user) ||
+r=$(sdh_journal_wait NHIACCT_EVENT=deny NHIACCT_SERVICE=systemd-user) ||
 	fail "no deny record from systemd-user"
 assert_eq expired "$(printf "%s\n" "$r" | jf NHIACCT_REASON)" "systemd-user deny reason (lookup found the ended SD-1)"
 
@@ -229,7 +215,7 @@ printf '{"session":"%s","user":"vendor1","uid":20001,"ticket":"SD-9","not_after"
 	"$fid" "$(iso $(($(date +%s) - 1)))" "$(iso $(($(date +%s) - 60)))" "$fpid" "$fst" "$sid" |
 	sdh_run sh -c "umask 077 && cat >/run/nhiacct/.$fid.tmp && mv /run/nhiacct/.$fid.tmp /run/nhiacct/$fid.json" ||
 	fail "cannot write the forged record"
-jhost_wait NHIACCT_EVENT=revoke NHIACCT_SESSION=$fid >/dev/null || fail "the forged record was not revoked"
+sdh_journal_wait NHIACCT_EVENT=revoke NHIACCT_SESSION=$fid >/dev/null || fail "the forged record was not revoked"
 sleep 0.5
 assert_eq active "$(sdh_run loginctl show-session -p State --value "$sid" 2>/dev/null |
 	sed 's/online/active/')" "staff1's logind session"
@@ -243,7 +229,7 @@ wait "$staff" 2>/dev/null
 note "a crontab entry after the window: refused by cron's account stack"
 printf '* * * * * touch /tmp/cron-ran\n' | sdh_run crontab -u vendor1 - || fail "crontab"
 r=$(for _ in $(seq 75); do
-	jhost NHIACCT_EVENT=deny NHIACCT_SERVICE=cron | tail -n1 | grep . && break
+	sdh_journal NHIACCT_EVENT=deny NHIACCT_SERVICE=cron | tail -n1 | grep . && break
 	sleep 1
 done) || :
 [ -n "$r" ] || fail "cron ran no account check for vendor1 within 75 s"

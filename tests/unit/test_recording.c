@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "confcheck.h"
+#include "proc.h"
 #include "recording.h"
 
 #define OPENER 100
@@ -239,12 +240,12 @@ test_audit_session_read(void **state)
 	int r;
 
 	(void)state;
-	r = nhi_audit_session_read(getpid(), &id);
+	r = nhi_proc_audit_session(getpid(), &id);
 	/* set or not, never a guess */
 	assert_true((r == 0 && id != NHI_AUDIT_SESSION_UNSET) ||
 		    (r == -ENODATA && id == NHI_AUDIT_SESSION_UNSET) || r == -ENOENT ||
 		    r == -ESRCH);
-	assert_int_equal(nhi_audit_session_read(0x7ffffff0, &id), -ESRCH);
+	assert_int_equal(nhi_proc_audit_session(0x7ffffff0, &id), -ESRCH);
 }
 
 /* nhiacct check-config: what sshd -T says it applies to a vendor. */
